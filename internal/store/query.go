@@ -200,9 +200,9 @@ type RetentionResult struct {
 
 // Stats describes a store's contents.
 type Stats struct {
-	Spans       int64
-	Logs        int64
+	Spans        int64
+	Logs         int64
 	MetricPoints int64
-	Traces      int64
-	DiskBytes   int64
+	Traces       int64
+	DiskBytes    int64
 }

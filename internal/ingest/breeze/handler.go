@@ -1,0 +1,238 @@
+package breeze
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-dev/cairn/internal/consumer"
+)
+
+// DefaultMaxBodyBytes bounds a request body, compressed and decompressed.
+const DefaultMaxBodyBytes = 20 << 20
+
+// DefaultRetryAfter is what 429 and 503 answers tell exporters to wait.
+const DefaultRetryAfter = 5 * time.Second
+
+// Observer is told how many items each request delivered or lost, per signal (SignalTraces,
+// SignalLogs, SignalMetrics; "" for an envelope of unknown type).
+type Observer interface {
+	// Received counts items committed by the consumer.
+	Received(signal string, n int)
+	// Rejected counts envelopes refused as invalid (answered with status 400 in errors[], so
+	// the exporter drops them). Requests refused as a whole for overload are not counted: the
+	// exporter sends them again.
+	Rejected(signal string, n int)
+}
+
+// Options configure the receiver. The zero value is usable.
+type Options struct {
+	// MaxBodyBytes bounds the body, compressed and decompressed; larger gets 413.
+	// 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// RetryAfter is sent with 429 and 503; 0 means DefaultRetryAfter.
+	RetryAfter time.Duration
+	// Observer, when set, is told what each request delivered and rejected.
+	Observer Observer
+}
+
+// Handler receives Application Insights track requests and Live Metrics pings.
+type Handler struct {
+	next   consumer.Consumer
+	opts   Options
+	logger *slog.Logger
+}
+
+// NewHandler returns a receiver that hands decoded batches to next. A nil logger discards.
+func NewHandler(next consumer.Consumer, opts Options, logger *slog.Logger) *Handler {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = DefaultRetryAfter
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{next: next, opts: opts, logger: logger}
+}
+
+// Register adds the receiver's routes to mux: POST /v2.1/track and /v2/track, and the Live
+// Metrics endpoints. Put CollapseSlashes in front of the mux, since Python exporters request
+// //v2.1/track and ServeMux would answer that with a redirect the exporters do not follow.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v2.1/track", h.serveTrack)
+	mux.HandleFunc("POST /v2/track", h.serveTrack)
+	mux.HandleFunc("POST /QuickPulseService.svc/ping", serveQuickPulse)
+	mux.HandleFunc("POST /QuickPulseService.svc/post", serveQuickPulse)
+}
+
+// trackResponse is the body Breeze answers with, which the exporters parse.
+type trackResponse struct {
+	ItemsReceived int         `json:"itemsReceived"`
+	ItemsAccepted int         `json:"itemsAccepted"`
+	Errors        []itemError `json:"errors"`
+}
+
+type itemError struct {
+	Index      int    `json:"index"`
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+}
+
+// serveTrack answers: 200 when every envelope is stored; 206 with a 400 (not retryable) error
+// per invalid envelope when some are, the valid ones stored; 400 for an unreadable body; 413
+// past the size limit; 429 or 503 with Retry-After when the consumer cannot take the batch
+// (both retryable, nothing acknowledged).
+func (h *Handler) serveTrack(w http.ResponseWriter, r *http.Request) {
+	body, status, err := h.readBody(w, r)
+	if err != nil {
+		h.logger.Debug("breeze: request refused", "status", status, "err", err)
+		writeFailure(w, status, err.Error(), 0)
+		return
+	}
+	res, err := Decode(body, r.Header.Get("Content-Type"))
+	if err != nil {
+		h.logger.Debug("breeze: undecodable body", "bytes", len(body), "err", err)
+		writeFailure(w, http.StatusBadRequest, err.Error(), 0)
+		return
+	}
+	if res.Batch.Len() > 0 {
+		if err := h.next.Consume(r.Context(), &res.Batch); err != nil {
+			h.consumeFailed(r.Context(), w, err, res.Received)
+			return
+		}
+	}
+	h.observe(res)
+	writeResult(w, res)
+}
+
+func (h *Handler) consumeFailed(ctx context.Context, w http.ResponseWriter, err error, n int) {
+	status := http.StatusServiceUnavailable
+	if errors.Is(err, consumer.ErrOverloaded) {
+		status = http.StatusTooManyRequests
+	}
+	h.logger.LogAttrs(ctx, slog.LevelWarn, "breeze: batch not stored; exporter will retry",
+		slog.Int("status", status), slog.Int("envelopes", n), slog.String("err", err.Error()))
+	w.Header().Set("Retry-After", strconv.Itoa(int((h.opts.RetryAfter+time.Second-1)/time.Second)))
+	writeFailure(w, status, "telemetry not stored, retry later: "+err.Error(), n)
+}
+
+func (h *Handler) observe(res *Result) {
+	o := h.opts.Observer
+	if o == nil {
+		return
+	}
+	b := &res.Batch
+	for _, c := range []struct {
+		signal string
+		n      int
+	}{{SignalTraces, len(b.Spans)}, {SignalLogs, len(b.Logs)}, {SignalMetrics, len(b.Metrics)}} {
+		if c.n > 0 {
+			o.Received(c.signal, c.n)
+		}
+	}
+	rejected := map[string]int{}
+	for _, e := range res.Errors {
+		rejected[e.Signal]++
+	}
+	for signal, n := range rejected {
+		o.Rejected(signal, n)
+	}
+}
+
+// readBody reads the body within the size limit, before and after gzip decompression.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+	limit := h.opts.MaxBodyBytes
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, http.StatusRequestEntityTooLarge,
+				fmt.Errorf("body is larger than the %d-byte limit; send smaller batches or raise the receiver's max body size", limit)
+		}
+		return nil, http.StatusBadRequest, fmt.Errorf("read body: %w", err)
+	}
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return raw, 0, nil
+	case "gzip", "x-gzip":
+		return gunzip(raw, limit)
+	default:
+		return nil, http.StatusUnsupportedMediaType,
+			fmt.Errorf("Content-Encoding %q is not supported; send gzip or no encoding", truncate(enc, 32))
+	}
+}
+
+// gunzip decompresses at most limit bytes, so a small gzip bomb cannot exhaust memory.
+func gunzip(raw []byte, limit int64) ([]byte, int, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, http.StatusBadRequest, fmt.Errorf("gzip body (%d bytes): %w", len(raw), err)
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, http.StatusBadRequest, fmt.Errorf("gzip body (%d bytes): %w", len(raw), err)
+	}
+	if int64(len(out)) > limit {
+		return nil, http.StatusRequestEntityTooLarge,
+			fmt.Errorf("gzip body decompresses past the %d-byte limit; send smaller batches", limit)
+	}
+	return out, 0, nil
+}
+
+// writeResult answers 200, or 206 when some envelopes were rejected.
+func writeResult(w http.ResponseWriter, res *Result) {
+	resp := trackResponse{
+		ItemsReceived: res.Received,
+		ItemsAccepted: res.Received - len(res.Errors),
+		Errors:        make([]itemError, 0, len(res.Errors)),
+	}
+	for _, e := range res.Errors {
+		resp.Errors = append(resp.Errors, itemError{Index: e.Index, StatusCode: http.StatusBadRequest, Message: e.Message})
+	}
+	status := http.StatusOK
+	if len(res.Errors) > 0 {
+		status = http.StatusPartialContent
+	}
+	writeJSON(w, status, resp)
+}
+
+// writeFailure answers a request refused as a whole, in Breeze's response shape (which the
+// exporters log) with the reason as the one error.
+func writeFailure(w http.ResponseWriter, status int, msg string, received int) {
+	writeJSON(w, status, trackResponse{
+		ItemsReceived: received,
+		Errors:        []itemError{{Index: 0, StatusCode: status, Message: msg}},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// serveQuickPulse answers Live Metrics pings and posts with "not subscribed", which keeps the
+// exporters' Live Metrics quiet (they only ping, rarely). The body is drained, not read.
+func serveQuickPulse(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+	w.Header().Set("x-ms-qps-subscribed", "false")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("{}"))
+}

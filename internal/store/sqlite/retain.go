@@ -1,0 +1,251 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/cairn-dev/cairn/internal/store"
+)
+
+// retainChunk is how many traces one retention transaction deletes, so writers wait briefly.
+const retainChunk = 500
+
+// Retain deletes data older than r.MaxAge, then, oldest first, data beyond r.MaxBytes.
+//
+// Size is the database file plus its WAL. Deleting frees pages inside the file; the file was
+// created with auto_vacuum=INCREMENTAL, so Retain then runs PRAGMA incremental_vacuum to give
+// them back and a TRUNCATE checkpoint to fold and empty the WAL, and the file really shrinks.
+func (s *Store) Retain(ctx context.Context, r store.Retention) (store.RetentionResult, error) {
+	var res store.RetentionResult
+	if r.MaxAge > 0 {
+		if err := s.deleteOlder(ctx, time.Now().Add(-r.MaxAge).UnixNano(), &res); err != nil {
+			return res, err
+		}
+		if err := s.compact(ctx); err != nil {
+			return res, err
+		}
+	}
+	if r.MaxBytes > 0 {
+		for range 100 {
+			size := s.diskBytes()
+			if size <= r.MaxBytes {
+				break
+			}
+			cutoff, ok, err := s.sizeCutoff(ctx)
+			if err != nil || !ok {
+				return res, err
+			}
+			if err := s.deleteOlder(ctx, cutoff, &res); err != nil {
+				return res, err
+			}
+			if err := s.compact(ctx); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// sizeCutoff picks a time that removes about a tenth of the traces (at least the oldest item).
+func (s *Store) sizeCutoff(ctx context.Context) (int64, bool, error) {
+	var traces int64
+	if err := s.w.QueryRowContext(ctx, "SELECT value FROM counters WHERE name = 'traces'").Scan(&traces); err != nil {
+		return 0, false, fmt.Errorf("count traces: %w", err)
+	}
+	var oldest sql.NullInt64
+	if err := s.w.QueryRowContext(ctx, q("oldest_item")).Scan(&oldest); err != nil {
+		return 0, false, fmt.Errorf("find oldest item: %w", err)
+	}
+	if !oldest.Valid {
+		return 0, false, nil // nothing left to delete
+	}
+	cutoff := oldest.Int64 + 1
+	if traces > 10 {
+		var q10 int64
+		err := s.w.QueryRowContext(ctx, q("trace_start_quantile"), traces/10).Scan(&q10)
+		if err != nil && err != sql.ErrNoRows {
+			return 0, false, fmt.Errorf("find retention cutoff: %w", err)
+		}
+		cutoff = max(cutoff, q10)
+	}
+	return cutoff, true, nil
+}
+
+// deleteOlder deletes traces that started before cutoff (with their spans, logs and text) and
+// logs, metric points and rollups older than cutoff, in short transactions.
+func (s *Store) deleteOlder(ctx context.Context, cutoff int64, res *store.RetentionResult) error {
+	for {
+		n, err := s.deleteTraceChunk(ctx, cutoff, res)
+		if err != nil {
+			return err
+		}
+		if n < retainChunk {
+			break
+		}
+	}
+	return s.inWriteTx(ctx, func(w *writeTx) error {
+		for _, c := range []struct {
+			name    string
+			counter string
+			n       *int64
+		}{
+			{"delete_old_logs", "logs", &res.DeletedLogs},
+			{"delete_old_metrics", "metrics", &res.DeletedMetrics},
+			{"delete_old_rollups", "", nil},
+		} {
+			r, err := w.exec(c.name, cutoff)
+			if err != nil {
+				return err
+			}
+			if c.n == nil {
+				continue
+			}
+			n, _ := r.RowsAffected()
+			*c.n += n
+			if err := w.addCounter(c.counter, -int(n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) deleteTraceChunk(ctx context.Context, cutoff int64, res *store.RetentionResult) (int, error) {
+	n := 0
+	err := s.inWriteTx(ctx, func(w *writeTx) error {
+		st, err := w.stmt("oldest_traces")
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, cutoff, retainChunk)
+		if err != nil {
+			return fmt.Errorf("select old traces: %w", err)
+		}
+		var ids [][]byte
+		sessions := make(map[string]bool)
+		for rows.Next() {
+			var id []byte
+			var session string
+			if err := rows.Scan(&id, &session); err != nil {
+				rows.Close()
+				return fmt.Errorf("scan old trace: %w", err)
+			}
+			ids = append(ids, id)
+			if session != "" {
+				sessions[session] = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var spans, logs int64
+		for _, id := range ids {
+			for _, name := range []string{"delete_trace_spans", "delete_trace_logs", "delete_trace_fts",
+				"delete_trace_fts_docs", "delete_trace"} {
+				r, err := w.exec(name, id)
+				if err != nil {
+					return err
+				}
+				k, _ := r.RowsAffected()
+				switch name {
+				case "delete_trace_spans":
+					spans += k
+				case "delete_trace_logs":
+					logs += k
+				}
+			}
+		}
+		for id := range sessions {
+			if err := w.refreshSession(id); err != nil {
+				return err
+			}
+		}
+		for name, k := range map[string]int64{"spans": spans, "logs": logs, "traces": int64(len(ids))} {
+			if err := w.addCounter(name, -int(k)); err != nil {
+				return err
+			}
+		}
+		res.DeletedSpans += spans
+		res.DeletedLogs += logs
+		n = len(ids)
+		return nil
+	})
+	return n, err
+}
+
+// inWriteTx runs f in a write transaction under the writer lock.
+func (s *Store) inWriteTx(ctx context.Context, f func(w *writeTx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin retention: %w", err)
+	}
+	w := &writeTx{s: s, ctx: ctx, tx: tx, stmts: make(map[string]*sql.Stmt)}
+	defer w.close()
+	if err := f(w); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("retention: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit retention: %w", err)
+	}
+	return nil
+}
+
+// compact returns free pages to the file system and empties the WAL. A checkpoint blocked by a
+// long reader is not an error: the next Retain finishes it.
+func (s *Store) compact(ctx context.Context) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := s.w.ExecContext(ctx, "PRAGMA incremental_vacuum"); err != nil {
+		return fmt.Errorf("incremental vacuum: %w", err)
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+// diskBytes is the size of the database file and its WAL.
+func (s *Store) diskBytes() int64 {
+	var n int64
+	for _, p := range []string{s.path, s.path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// Stats reports row counts (kept by the write path) and the size on disk.
+func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
+	st := store.Stats{DiskBytes: s.diskBytes()}
+	rows, err := s.r.QueryContext(ctx, q("counters"))
+	if err != nil {
+		return st, fmt.Errorf("read counters: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			return st, fmt.Errorf("scan counter: %w", err)
+		}
+		switch name {
+		case "spans":
+			st.Spans = v
+		case "logs":
+			st.Logs = v
+		case "metrics":
+			st.MetricPoints = v
+		case "traces":
+			st.Traces = v
+		}
+	}
+	return st, rows.Err()
+}

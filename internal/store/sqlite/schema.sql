@@ -1,0 +1,138 @@
+-- Cairn SQLite schema, version 1 (PRAGMA user_version).
+-- Layout: compact promoted columns for search beside a zstd-compressed blob ("data") read only
+-- to show an item. Secondary indexes are kept to the minimum the reads need: every index costs
+-- ingest speed.
+
+-- Before this script runs, Open sets PRAGMA auto_vacuum = INCREMENTAL (it must precede the
+-- first table): Retain then gives freed pages back to the file system.
+
+-- Resource dictionary: spans of one service share a handful of resources.
+CREATE TABLE resources (
+  id   INTEGER PRIMARY KEY, -- xxhash64 of data
+  data BLOB NOT NULL        -- encoded attributes (uncompressed, small)
+);
+
+CREATE TABLE spans (
+  trace_id  BLOB    NOT NULL,
+  span_id   BLOB    NOT NULL,
+  parent_id BLOB,             -- NULL for a root span
+  start_ns  INTEGER NOT NULL,
+  end_ns    INTEGER NOT NULL,
+  service   TEXT    NOT NULL,
+  name      TEXT    NOT NULL,
+  kind      INTEGER NOT NULL,
+  status    INTEGER NOT NULL,
+  model     TEXT,             -- generation request (else response) model; NULL: no generation
+  in_tok    INTEGER,
+  out_tok   INTEGER,
+  session   TEXT,
+  res_id    INTEGER,          -- resources.id
+  attrs     TEXT    NOT NULL, -- "\nkey=value\n..." for short attribute values: attribute search
+  data      BLOB    NOT NULL, -- zstd(encoded rest of the span)
+  PRIMARY KEY (trace_id, span_id)
+);
+
+-- Trace summaries, maintained at write time.
+CREATE TABLE traces (
+  trace_id     BLOB PRIMARY KEY,
+  start_ns     INTEGER NOT NULL,
+  end_ns       INTEGER NOT NULL,
+  root_name    TEXT    NOT NULL,
+  root_service TEXT    NOT NULL,
+  has_root     INTEGER NOT NULL,
+  span_count   INTEGER NOT NULL,
+  error_count  INTEGER NOT NULL,
+  gen_count    INTEGER NOT NULL,
+  in_tok       INTEGER NOT NULL,
+  out_tok      INTEGER NOT NULL,
+  cost         REAL,             -- NULL when no generation has a known cost
+  session      TEXT    NOT NULL,
+  user_id      TEXT    NOT NULL,
+  models       TEXT    NOT NULL, -- "\nm1\nm2\n"
+  services     TEXT    NOT NULL, -- "\ns1\ns2\n": pre-filter before probing spans
+  success      INTEGER,          -- session.success: NULL unset, 0, 1
+  success_ns   INTEGER           -- start of the span that set success
+) WITHOUT ROWID;
+CREATE INDEX traces_start ON traces (start_ns, trace_id);
+CREATE INDEX traces_session ON traces (session, start_ns) WHERE session <> '';
+
+-- Full text over generation content and log bodies. Contentless: the text lives in the blobs.
+CREATE VIRTUAL TABLE fts USING fts5 (body, content = '', contentless_delete = 1, detail = none);
+CREATE TABLE fts_docs (
+  id       INTEGER PRIMARY KEY, -- fts rowid
+  trace_id BLOB NOT NULL
+);
+CREATE INDEX fts_docs_trace ON fts_docs (trace_id);
+
+CREATE TABLE logs (
+  id       INTEGER PRIMARY KEY,
+  time_ns  INTEGER NOT NULL,
+  trace_id BLOB,   -- NULL when unlinked
+  span_id  BLOB,
+  severity INTEGER NOT NULL,
+  service  TEXT    NOT NULL,
+  res_id   INTEGER,
+  data     BLOB    NOT NULL
+);
+CREATE INDEX logs_time ON logs (time_ns);
+CREATE INDEX logs_trace ON logs (trace_id) WHERE trace_id IS NOT NULL;
+
+CREATE TABLE metric_points (
+  id        INTEGER PRIMARY KEY,
+  name      TEXT    NOT NULL,
+  service   TEXT    NOT NULL,
+  attr_hash INTEGER NOT NULL,
+  time_ns   INTEGER NOT NULL,
+  res_id    INTEGER,
+  data      BLOB    NOT NULL
+);
+CREATE INDEX metric_points_series ON metric_points (name, service, attr_hash, time_ns);
+
+-- Service and span names seen (Services, Operations).
+CREATE TABLE operations (
+  service TEXT    NOT NULL,
+  name    TEXT    NOT NULL,
+  kind    INTEGER NOT NULL,
+  PRIMARY KEY (service, name, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+  id          TEXT PRIMARY KEY,
+  service     TEXT    NOT NULL,
+  user_id     TEXT    NOT NULL,
+  trace_count INTEGER NOT NULL,
+  error_count INTEGER NOT NULL,
+  gen_count   INTEGER NOT NULL,
+  first_ns    INTEGER NOT NULL,
+  last_ns     INTEGER NOT NULL,
+  in_tok      INTEGER NOT NULL,
+  out_tok     INTEGER NOT NULL,
+  cost        REAL,
+  success     INTEGER
+) WITHOUT ROWID;
+CREATE INDEX sessions_last ON sessions (last_ns);
+
+-- Per-minute GenAI rollups. source 0: spans with a generation; 1: gen_ai.client.* metrics.
+CREATE TABLE genai_rollups (
+  minute_ns INTEGER NOT NULL,
+  service   TEXT    NOT NULL,
+  operation TEXT    NOT NULL,
+  model     TEXT    NOT NULL,
+  provider  TEXT    NOT NULL,
+  source    INTEGER NOT NULL,
+  calls     INTEGER NOT NULL,
+  errors    INTEGER NOT NULL,
+  in_tok    INTEGER NOT NULL,
+  out_tok   INTEGER NOT NULL,
+  cost      REAL    NOT NULL,
+  cost_n    INTEGER NOT NULL, -- calls with a known cost
+  hist      BLOB    NOT NULL, -- latency histogram, fixed log-scale buckets
+  PRIMARY KEY (minute_ns, service, operation, model, provider, source)
+) WITHOUT ROWID;
+
+-- Row counts, kept in the write transaction so Stats does not scan.
+CREATE TABLE counters (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('spans', 0), ('logs', 0), ('metrics', 0), ('traces', 0);

@@ -1,0 +1,210 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/cairn-dev/cairn/internal/store"
+	"github.com/cairn-dev/cairn/internal/telemetry"
+)
+
+// defaultLimit is the page size when a query does not say.
+const defaultLimit = 20
+
+// maxLimit bounds a page whatever the caller asks.
+const maxLimit = 1000
+
+// sqlBuilder collects WHERE conditions and their arguments. Values always travel as
+// parameters; only fixed SQL fragments are concatenated.
+type sqlBuilder struct {
+	conds []string
+	args  []any
+}
+
+func (b *sqlBuilder) where(cond string, args ...any) {
+	b.conds = append(b.conds, cond)
+	b.args = append(b.args, args...)
+}
+
+func (b *sqlBuilder) clause() string {
+	if len(b.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(b.conds, " AND ")
+}
+
+// SearchTraces returns summaries of matching traces, newest first, with a keyset cursor.
+func (s *Store) SearchTraces(ctx context.Context, tq store.TraceQuery) (store.TracePage, error) {
+	limit := tq.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	limit = min(limit, maxLimit)
+	b := &sqlBuilder{}
+	if err := traceConds(b, tq); err != nil {
+		return store.TracePage{}, err
+	}
+	query := "SELECT " + summaryCols + " FROM traces t" + b.clause() +
+		" ORDER BY t.start_ns DESC, t.trace_id DESC LIMIT ?"
+	rows, err := s.r.QueryContext(ctx, query, append(b.args, limit+1)...)
+	if err != nil {
+		return store.TracePage{}, fmt.Errorf("search traces: %w", err)
+	}
+	defer rows.Close()
+	page := store.TracePage{Traces: []store.TraceSummary{}}
+	for rows.Next() {
+		t, err := scanSummary(rows)
+		if err != nil {
+			return store.TracePage{}, fmt.Errorf("scan trace summary: %w", err)
+		}
+		page.Traces = append(page.Traces, t)
+	}
+	if err := rows.Err(); err != nil {
+		return store.TracePage{}, fmt.Errorf("search traces: %w", err)
+	}
+	if len(page.Traces) > limit {
+		page.Traces = page.Traces[:limit]
+		last := page.Traces[limit-1]
+		page.NextCursor = encodeCursor(last.StartUnixNano, last.TraceID[:])
+	}
+	return page, nil
+}
+
+// traceConds translates a query into conditions on traces t (and its spans).
+func traceConds(b *sqlBuilder, tq store.TraceQuery) error {
+	if tq.Cursor != "" {
+		start, id, err := decodeCursor(tq.Cursor)
+		if err != nil {
+			return err
+		}
+		b.where("(t.start_ns < ? OR t.start_ns = ? AND t.trace_id < ?)", start, start, id)
+	}
+	if !tq.Start.IsZero() {
+		b.where("t.start_ns >= ?", tq.Start.UnixNano())
+	}
+	if !tq.End.IsZero() {
+		b.where("t.start_ns < ?", tq.End.UnixNano())
+	}
+	switch tq.Status {
+	case "":
+	case "error":
+		b.where("t.error_count > 0")
+	case "ok":
+		b.where("t.error_count = 0")
+	default:
+		return fmt.Errorf("status %q: want \"ok\" or \"error\"", truncate(tq.Status))
+	}
+	if tq.MinDuration > 0 {
+		b.where("t.end_ns - t.start_ns >= ?", tq.MinDuration.Nanoseconds())
+	}
+	if tq.MaxDuration > 0 {
+		b.where("t.end_ns - t.start_ns <= ?", tq.MaxDuration.Nanoseconds())
+	}
+	if tq.Session != "" {
+		b.where("t.session = ? AND t.session <> ''", tq.Session) // lets the partial index serve it
+	}
+	if tq.User != "" {
+		b.where("t.user_id = ?", tq.User)
+	}
+	if tq.Model != "" {
+		b.where("instr(t.models, ?) > 0", "\n"+setItem(tq.Model)+"\n")
+	}
+	if tq.Service != "" {
+		b.where("instr(t.services, ?) > 0", "\n"+setItem(tq.Service)+"\n")
+	}
+	spanConds(b, tq)
+	if m := ftsQuery(tq.Text); m != "" {
+		// The match set is built once; probing FTS per candidate trace measured far slower.
+		b.where("t.trace_id IN (SELECT d.trace_id FROM fts_docs d WHERE d.id IN (SELECT rowid FROM fts WHERE fts MATCH ?))", m)
+	}
+	return nil
+}
+
+// spanConds adds the span-level filters: one span must match all of them.
+func spanConds(b *sqlBuilder, tq store.TraceQuery) {
+	if tq.Service == "" && tq.SpanName == "" && len(tq.Attributes) == 0 {
+		return
+	}
+	sb := &sqlBuilder{}
+	sb.where("s.trace_id = t.trace_id")
+	if tq.Service != "" {
+		sb.where("s.service = ?", tq.Service)
+	}
+	if tq.SpanName != "" {
+		sb.where("s.name = ?", tq.SpanName)
+	}
+	for _, a := range tq.Attributes {
+		if indexableFilter(a.Key, a.Value) {
+			sb.where("instr(s.attrs, ?) > 0", "\n"+a.Key+"="+a.Value+"\n")
+		} else {
+			sb.where("cairn_attr(s.data, ?, ?)", a.Key, a.Value)
+		}
+	}
+	b.where("EXISTS (SELECT 1 FROM spans s"+sb.clause()+")", sb.args...)
+}
+
+// ftsQuery turns free text into an FTS5 query: every word a quoted string (so no FTS5 syntax
+// from the user is interpreted), all words required. The index keeps no positions
+// (detail=none, much cheaper to write), so words are split where the tokenizer would split them
+// and each is matched on its own.
+func ftsQuery(text string) string {
+	words := strings.FieldsFunc(text, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
+	})
+	for i, w := range words {
+		words[i] = `"` + w + `"`
+	}
+	return strings.Join(words, " ")
+}
+
+func encodeCursor(ns int64, id []byte) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ns, 10) + ":" + hex.EncodeToString(id)))
+}
+
+func decodeCursor(c string) (int64, []byte, error) {
+	bad := fmt.Errorf("cursor %q is not one this server returned: start again without a cursor", truncate(c))
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, nil, bad
+	}
+	n, id, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return 0, nil, bad
+	}
+	ns, err := strconv.ParseInt(n, 10, 64)
+	if err != nil {
+		return 0, nil, bad
+	}
+	b, err := hex.DecodeString(id)
+	if err != nil {
+		return 0, nil, bad
+	}
+	return ns, b, nil
+}
+
+// attrMatch implements SQL function cairn_attr(data, key, value): whether the span blob has
+// attribute key rendering as value. Used only for filters the attrs column cannot answer.
+func (s *Store) attrMatch(_ *sqliteFuncCtx, args []driver.Value) (driver.Value, error) {
+	blob, _ := args[0].([]byte)
+	key, _ := args[1].(string)
+	want, _ := args[2].(string)
+	raw, err := s.decompress(blob)
+	if err != nil {
+		return nil, err
+	}
+	var sp telemetry.Span
+	if err := decodeSpan(raw, &sp); err != nil {
+		return nil, err
+	}
+	v, ok := sp.Attributes[key]
+	if ok && renderValue(v) == want {
+		return int64(1), nil
+	}
+	return int64(0), nil
+}

@@ -1,0 +1,290 @@
+// Package sqlite is Cairn's embedded default store: one SQLite file (dir/cairn.db) in WAL mode,
+// written by one connection in batched transactions and read by a pool of read-only
+// connections in parallel.
+//
+// Layout: spans, logs and metric points keep a few compact promoted columns for searching beside
+// a zstd-compressed blob (see blob.go) read only to show an item. Resources are stored once in a
+// dictionary. Trace summaries, sessions, operations, GenAI per-minute rollups and row counters
+// are maintained in the same transaction as the data they summarise, so reads never scan spans
+// to answer a list or a dashboard.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"modernc.org/sqlite"
+
+	"github.com/cairn-dev/cairn/internal/store"
+)
+
+// schemaVersion is stored in PRAGMA user_version. Bump it with a migration when schema.sql changes.
+const schemaVersion = 1
+
+//go:embed schema.sql
+var schemaSQL string
+
+// Options tunes the store. The zero value is a good default.
+type Options struct {
+	// ReadConns is the number of read-only connections (parallel readers); default 4.
+	ReadConns int
+	// CacheMB is the page cache of the writer connection in MiB; default 64. Each reader gets a
+	// quarter of it.
+	CacheMB int
+}
+
+// Store is the SQLite backend. It implements store.Store.
+type Store struct {
+	path string
+	w    *sql.DB // one connection: the only writer
+	r    *sql.DB // read-only pool
+
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+
+	// wmu serialises Write and Retain: they share the writer's in-memory state below.
+	wmu       sync.Mutex
+	knownRes  map[int64]bool   // resource ids already in the dictionary
+	knownOps  map[opKey]bool   // operations already stored
+	cumulated map[string]cumul // last cumulative gen_ai metric point per series (rollups)
+
+	resMu    sync.Mutex
+	resCache map[int64][]byte // encoded resources by id, for readers
+
+	// The checkpointer folds the WAL into the database file on its own connection, so the
+	// writer never pays for it (wal_autocheckpoint is off on the writer).
+	ckpt     *sql.DB
+	ckptKick chan struct{}
+	ckptStop context.CancelFunc
+	ckptDone chan struct{}
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in dir/cairn.db.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 4
+	}
+	if opts.CacheMB <= 0 {
+		opts.CacheMB = 64
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, "cairn.db")
+	s := &Store{
+		path:      path,
+		knownRes:  make(map[int64]bool),
+		knownOps:  make(map[opKey]bool),
+		cumulated: make(map[string]cumul),
+		resCache:  make(map[int64][]byte),
+	}
+	var err error
+	// A driver of our own: the SQL functions registered on it reach only this store's
+	// connections.
+	drv := &sqlite.Driver{}
+	if err := drv.RegisterDeterministicScalarFunction("cairn_attr", 3, s.attrMatch); err != nil {
+		return nil, fmt.Errorf("register SQL function: %w", err)
+	}
+	if s.w, err = openDB(drv, path, opts.CacheMB, false); err != nil {
+		return nil, err
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := s.migrate(ctx); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	if s.r, err = openDB(drv, path, max(opts.CacheMB/4, 8), true); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	s.r.SetMaxOpenConns(opts.ReadConns)
+	s.r.SetMaxIdleConns(opts.ReadConns)
+	s.r.SetConnMaxIdleTime(0)
+	s.r.SetConnMaxLifetime(0)
+	if s.ckpt, err = openDB(drv, path, 1, false); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.ckpt.SetMaxOpenConns(1)
+	s.startCheckpointer()
+	if s.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithLowerEncoderMem(true)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("zstd encoder: %w", err)
+	}
+	if s.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(256<<20)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	return s, nil
+}
+
+// openDB opens a pool on path. WAL with synchronous=NORMAL: a committed transaction survives a
+// process crash (kill -9); only an OS crash or power loss can lose the last transactions.
+func openDB(drv *sqlite.Driver, path string, cacheMB int, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(OFF)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheMB*1024))
+	q.Add("_pragma", "temp_store(MEMORY)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_size_limit(67108864)")
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Set("_txlock", "immediate")
+	}
+	return sql.OpenDB(connector{drv, "file:" + path + "?" + q.Encode()}), nil
+}
+
+// connector opens connections of one store's driver.
+type connector struct {
+	drv *sqlite.Driver
+	dsn string
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.drv }
+
+// sqliteFuncCtx is the context argument of SQL functions.
+type sqliteFuncCtx = sqlite.FunctionContext
+
+// migrate creates the schema in a new file and refuses a file from a newer Cairn.
+func (s *Store) migrate(ctx context.Context) error {
+	var v int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version of %s (is it a SQLite database?): %w", s.path, err)
+	}
+	switch {
+	case v == schemaVersion:
+		return nil
+	case v > schemaVersion:
+		return fmt.Errorf("%s has schema version %d but this Cairn knows only up to %d: upgrade Cairn, or use another data directory",
+			s.path, v, schemaVersion)
+	case v != 0:
+		return fmt.Errorf("%s has schema version %d, which this Cairn cannot migrate: use a new data directory", s.path, v)
+	}
+	var n int
+	if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		return fmt.Errorf("inspect %s: %w", s.path, err)
+	}
+	if n != 0 {
+		return fmt.Errorf("%s is a SQLite database with %d objects but no Cairn schema version: use an empty data directory", s.path, n)
+	}
+	// auto_vacuum must be set before the first table is created, outside a transaction.
+	// The connection already wrote the header (journal_mode=WAL), so VACUUM the empty file to
+	// apply it.
+	// 16 KiB pages: rows carry ~1 KB compressed blobs, and bigger pages mean fewer page writes.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA page_size = 16384"); err != nil {
+		return fmt.Errorf("set page_size on %s: %w", s.path, err)
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return fmt.Errorf("set auto_vacuum on %s: %w", s.path, err)
+	}
+	if _, err := s.w.ExecContext(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("apply auto_vacuum on %s: %w", s.path, err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin schema creation: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, schemaSQL); err != nil {
+		return fmt.Errorf("create schema in %s: %w", s.path, err)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		return fmt.Errorf("set schema version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit schema of %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Close releases both pools. A WAL checkpoint on close folds the log back into the file.
+func (s *Store) Close() error {
+	var errs []error
+	if s.ckptStop != nil {
+		s.ckptStop()
+		<-s.ckptDone
+		errs = append(errs, s.ckpt.Close())
+	}
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			errs = append(errs, fmt.Errorf("checkpoint on close: %w", err))
+		}
+		errs = append(errs, s.w.Close())
+	}
+	if s.enc != nil {
+		errs = append(errs, s.enc.Close())
+	}
+	if s.dec != nil {
+		s.dec.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// startCheckpointer runs PASSIVE checkpoints after writes (at most a few per second) until Close.
+func (s *Store) startCheckpointer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.ckptKick, s.ckptStop, s.ckptDone = make(chan struct{}, 1), cancel, make(chan struct{})
+	go func() {
+		defer close(s.ckptDone)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		dirty := false
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.ckptKick:
+				dirty = true
+			case <-tick.C:
+				if dirty {
+					dirty = false
+					// A failed checkpoint (busy) is retried after the next write.
+					s.ckpt.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+				}
+			}
+		}
+	}()
+}
+
+// kickCheckpointer tells the checkpointer the WAL grew.
+func (s *Store) kickCheckpointer() {
+	select {
+	case s.ckptKick <- struct{}{}:
+	default:
+	}
+}
+
+// compress and decompress wrap the shared zstd coders (safe for concurrent use).
+func (s *Store) compress(dst, src []byte) []byte { return s.enc.EncodeAll(src, dst) }
+
+func (s *Store) decompress(src []byte) ([]byte, error) {
+	out, err := s.dec.DecodeAll(src, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decompress %d-byte blob: %w", len(src), err)
+	}
+	return out, nil
+}

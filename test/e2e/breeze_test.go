@@ -1,0 +1,282 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-dev/cairn/internal/tlsutil"
+)
+
+// TestBreezeNodeExporter runs the seeds' Trail Guide app with the real Azure Monitor JS exporter
+// (test/interop/azure-node) against a cairn binary over TLS, and reads the traces back through
+// the API: the span tree, the session, the chat span's gen_ai attributes, the content events
+// and the recorded exception.
+func TestBreezeNodeExporter(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed; the Azure Monitor JS exporter needs it")
+	}
+	root := repoRoot(t)
+	appDir := filepath.Join(root, "test", "interop", "azure-node")
+	npmInstall(t, appDir)
+	bin := buildCairn(t, root)
+
+	dataDir := t.TempDir()
+	// The same call cairn makes at start: it creates the CA that cairn then reuses.
+	_, _, caFile, err := tlsutil.EnsureLocalCA(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpAddr, tlsAddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	startCairn(ctx, t, bin, dataDir, httpAddr, tlsAddr)
+
+	run := runTrailGuide(ctx, t, appDir, tlsAddr, caFile)
+	api := "http://" + httpAddr + "/api/v1"
+	for _, tr := range run.Traces {
+		checkTrace(t, api, tr)
+	}
+}
+
+type appTrace struct {
+	TraceID, SessionID string
+	OK                 bool
+}
+
+func checkTrace(t *testing.T, api string, want appTrace) {
+	t.Helper()
+	var detail struct {
+		Summary struct {
+			RootName   string `json:"rootName"`
+			SessionID  string `json:"sessionId"`
+			ErrorCount int    `json:"errorCount"`
+		} `json:"summary"`
+		Spans []apiSpan `json:"spans"`
+	}
+	waitFor(t, func() bool {
+		return getJSON(t, api+"/traces/"+want.TraceID, &detail) == http.StatusOK && len(detail.Spans) >= 4
+	}, "trace "+want.TraceID)
+	if detail.Summary.RootName != "trail_guide_session" || detail.Summary.SessionID != want.SessionID {
+		t.Errorf("trace %s summary: root %q session %q; want trail_guide_session, %s", want.TraceID, detail.Summary.RootName, detail.Summary.SessionID, want.SessionID)
+	}
+	var list struct {
+		Traces []struct {
+			TraceID string `json:"traceId"`
+		} `json:"traces"`
+	}
+	if code := getJSON(t, api+"/traces?session="+want.SessionID, &list); code != http.StatusOK || len(list.Traces) != 1 || list.Traces[0].TraceID != want.TraceID {
+		t.Errorf("GET /traces?session=%s: status %d, %+v; want just trace %s", want.SessionID, code, list.Traces, want.TraceID)
+	}
+	if (detail.Summary.ErrorCount > 0) == want.OK {
+		t.Errorf("trace %s: errorCount %d, app said ok=%v", want.TraceID, detail.Summary.ErrorCount, want.OK)
+	}
+	byName := map[string]apiSpan{}
+	for _, s := range detail.Spans {
+		if _, dup := byName[s.Name]; !dup || s.Name == "chat gpt-4o" && s.ParentSpanID == byName["recommend_model_call"].SpanID {
+			byName[s.Name] = s
+		}
+	}
+	chain := []struct{ name, kind, parent string }{
+		{"trail_guide_session", "internal", ""},
+		{"recommend_hike", "internal", "trail_guide_session"},
+		{"recommend_model_call", "internal", "recommend_hike"},
+		{"chat gpt-4o", "client", "recommend_model_call"},
+	}
+	for _, c := range chain {
+		s, ok := byName[c.name]
+		if !ok {
+			t.Errorf("trace %s has no span %q", want.TraceID, c.name)
+			continue
+		}
+		if s.Kind != c.kind || s.ParentSpanID != byName[c.parent].SpanID || s.Service != "trail-guide-azure" {
+			t.Errorf("trace %s span %s: kind %s parent %q service %q; want %s under %s in trail-guide-azure", want.TraceID, c.name, s.Kind, s.ParentSpanID, s.Service, c.kind, c.parent)
+		}
+	}
+	if s := byName["trail_guide_session"]; s.SessionID != want.SessionID {
+		t.Errorf("root span sessionId %q, want %s", s.SessionID, want.SessionID)
+	}
+	chat := byName["chat gpt-4o"]
+	for k, v := range map[string]string{"gen_ai.request.model": "gpt-4o", "gen_ai.operation.name": "chat"} {
+		if got := fmt.Sprint(chat.Attributes[k]); got != v {
+			t.Errorf("chat span %s = %q, want %q", k, got, v)
+		}
+	}
+	if !hasEvent(chat.Logs, "gen_ai.user.message") {
+		t.Errorf("chat span of trace %s has no gen_ai.user.message log: %+v", want.TraceID, chat.Logs)
+	}
+	if want.OK {
+		if got := fmt.Sprint(chat.Attributes["gen_ai.response.model"]); got != "gpt-4o-2024-08-06" {
+			t.Errorf("chat span gen_ai.response.model = %q", got)
+		}
+		return
+	}
+	call := byName["recommend_model_call"]
+	if call.Status.Code != "error" || !hasEvent(call.Logs, "exception") {
+		t.Errorf("failed trace %s: recommend_model_call status %q logs %+v; want error with an exception", want.TraceID, call.Status.Code, call.Logs)
+	}
+	for _, l := range call.Logs {
+		if l.EventName == "exception" && !strings.Contains(fmt.Sprint(l.Attributes["exception.message"]), "429") {
+			t.Errorf("exception message %v, want the 429", l.Attributes["exception.message"])
+		}
+	}
+}
+
+type apiSpan struct {
+	SpanID       string         `json:"spanId"`
+	ParentSpanID string         `json:"parentSpanId"`
+	Name         string         `json:"name"`
+	Kind         string         `json:"kind"`
+	Service      string         `json:"service"`
+	SessionID    string         `json:"sessionId"`
+	Attributes   map[string]any `json:"attributes"`
+	Status       struct {
+		Code string `json:"code"`
+	} `json:"status"`
+	Logs []apiLog `json:"logs"`
+}
+
+type apiLog struct {
+	EventName  string         `json:"eventName"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+func hasEvent(logs []apiLog, name string) bool {
+	for _, l := range logs {
+		if l.EventName == name {
+			return true
+		}
+	}
+	return false
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// npmInstall installs the interop app's pinned packages unless they are there already.
+func npmInstall(t *testing.T, appDir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(appDir, "node_modules", "@azure", "monitor-opentelemetry-exporter")); err == nil {
+		return
+	}
+	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--prefix", appDir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci --prefix %s: %v\n%s", appDir, err, out)
+	}
+}
+
+func buildCairn(t *testing.T, root string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "cairn")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/cairn")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/cairn: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeAddr returns a loopback address with a port free at the time of the call.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startCairn runs `cairn serve` until the test ends and waits for /readyz.
+func startCairn(ctx context.Context, t *testing.T, bin, dataDir, httpAddr, tlsAddr string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "serve", "--data", dataDir, "--http-addr", httpAddr, "--tls-addr", tlsAddr)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("cairn output:\n%s", out.String())
+		}
+	})
+	waitFor(t, func() bool {
+		resp, err := http.Get("http://" + httpAddr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, "cairn /readyz")
+}
+
+// runTrailGuide runs the node app against cairn's TLS listener and returns what it traced.
+func runTrailGuide(ctx context.Context, t *testing.T, appDir, tlsAddr, caFile string) struct{ Traces []appTrace } {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, "node", "trailguide.mjs")
+	cmd.Dir = appDir
+	cmd.Env = append(os.Environ(),
+		"APPLICATIONINSIGHTS_CONNECTION_STRING="+tlsutil.ConnectionString(tlsAddr),
+		"NODE_EXTRA_CA_CERTS="+caFile,
+		"APPLICATIONINSIGHTS_STATSBEAT_DISABLED=true")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node trailguide.mjs: %v\nstdout: %s\nstderr: %s", err, out, stderr.String())
+	}
+	var run struct{ Traces []appTrace }
+	if err := json.Unmarshal(out, &run); err != nil || len(run.Traces) != 3 {
+		t.Fatalf("trailguide.mjs printed %q (%v); want three traces", out, err)
+	}
+	return run
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func waitFor(t *testing.T, ok func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
