@@ -1,0 +1,152 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/cairn-dev/cairn/internal/api"
+	"github.com/cairn-dev/cairn/internal/ingest/breeze"
+	"github.com/cairn-dev/cairn/internal/ingest/otlp"
+	"github.com/cairn-dev/cairn/internal/tlsutil"
+	"github.com/cairn-dev/cairn/ui"
+)
+
+// buildServers creates the HTTP, TLS and gRPC servers over one set of routes.
+func (s *Server) buildServers() {
+	in := s.ingest()
+	mux := http.NewServeMux()
+
+	otlpMux := http.NewServeMux()
+	otlp.NewHTTPHandler(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Observer: s.metrics.receiver("otlp_http")}, s.logger).Register(otlpMux)
+	mux.Handle("/v1/", s.requireIngestToken(otlpMux))
+
+	breeze.NewHandler(in, breeze.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Observer: s.metrics.receiver("appinsights")}, s.logger).Register(mux)
+
+	mux.Handle("/api/", api.New(api.Config{
+		Version:                s.cfg.Version,
+		OTLPGRPC:               s.GRPCAddr(),
+		OTLPHTTP:               "http://" + dialable(s.HTTPAddr()),
+		BreezeConnectionString: s.connectionString(),
+		APIToken:               s.cfg.APIToken,
+		Enricher:               s.norm.MergeLogs,
+	}, s.store, s.logger))
+	mux.HandleFunc("GET /healthz", s.serveHealthz)
+	mux.HandleFunc("GET /readyz", s.serveReadyz)
+	mux.Handle("GET /metrics", s.requireAPIToken(s.metrics.handler()))
+	mux.Handle("/", ui.Handler())
+
+	handler := breeze.CollapseSlashes(mux)
+	s.httpSrv = newHTTPServer(handler)
+	if s.tlsLn != nil {
+		s.tlsSrv = newHTTPServer(handler)
+	}
+	if s.grpcLn != nil {
+		g := otlp.NewGRPCServer(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Observer: s.metrics.receiver("otlp_grpc")}, s.logger)
+		opts := g.ServerOptions()
+		if s.cfg.IngestToken != "" {
+			opts = append(opts, grpc.UnaryInterceptor(s.grpcIngestToken))
+		}
+		s.grpcSrv = grpc.NewServer(opts...)
+		g.RegisterGRPC(s.grpcSrv)
+	}
+}
+
+// newHTTPServer sets timeouts that stop slow clients from holding connections forever while
+// leaving room for large ingest bodies and slow API queries.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// connectionString is the Application Insights connection string shown to users: the TLS
+// listener when there is one (the JS exporter only speaks https), else plain HTTP.
+func (s *Server) connectionString() string {
+	if s.tlsLn != nil {
+		return tlsutil.ConnectionString(s.TLSAddr())
+	}
+	endpoint := "http://" + dialable(s.HTTPAddr()) + "/"
+	return "InstrumentationKey=" + tlsutil.InstrumentationKey + ";IngestionEndpoint=" + endpoint + ";LiveEndpoint=" + endpoint
+}
+
+// requireIngestToken checks the OTLP bearer token when one is configured.
+func (s *Server) requireIngestToken(next http.Handler) http.Handler {
+	if s.cfg.IngestToken == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !tokenMatches(r.Header.Get("Authorization"), s.cfg.IngestToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn-ingest"`)
+			http.Error(w, "missing or wrong ingest token: set OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireAPIToken guards non-API routes that reveal data (/metrics) with the API token.
+func (s *Server) requireAPIToken(next http.Handler) http.Handler {
+	if s.cfg.APIToken == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !tokenMatches(r.Header.Get("Authorization"), s.cfg.APIToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn"`)
+			http.Error(w, "missing or wrong API token: send Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// grpcIngestToken is the gRPC form of requireIngestToken.
+func (s *Server) grpcIngestToken(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get("authorization") {
+		if tokenMatches(v, s.cfg.IngestToken) {
+			return next(ctx, req)
+		}
+	}
+	return nil, status.Error(codes.Unauthenticated, "missing or wrong ingest token: set OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>")
+}
+
+// tokenMatches compares "Bearer <token>" in constant time.
+func tokenMatches(header, token string) bool {
+	got, ok := strings.CutPrefix(header, "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+}
+
+// serveHealthz answers while the process is alive.
+func (s *Server) serveHealthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// serveReadyz answers 200 once the server accepts data and the store answers, 503 otherwise.
+func (s *Server) serveReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.ready.Load() {
+		http.Error(w, "not ready: starting or stopping", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.store.Stats(ctx); err != nil {
+		http.Error(w, "not ready: store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
