@@ -55,4 +55,3 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return nil
 }
-

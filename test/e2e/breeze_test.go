@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +24,8 @@ func TestBreezeNodeExporter(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed; the Azure Monitor JS exporter needs it")
 	}
-	root := repoRoot(t)
-	appDir := filepath.Join(root, "test", "interop", "azure-node")
-	npmInstall(t, appDir)
-	bin := buildCairn(t, root)
+	appDir := filepath.Join(repoRoot(t), "test", "interop", "azure-node")
+	npmInstall(t, appDir, "@azure/monitor-opentelemetry-exporter")
 
 	dataDir := t.TempDir()
 	// The same call cairn makes at start: it creates the CA that cairn then reuses.
@@ -37,13 +33,12 @@ func TestBreezeNodeExporter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpAddr, tlsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	startCairn(ctx, t, bin, dataDir, httpAddr, tlsAddr)
+	srv := startServer(t, dataDir, "--tls-addr", freeAddr(t))
 
-	run := runTrailGuide(ctx, t, appDir, tlsAddr, caFile)
-	api := "http://" + httpAddr + "/api/v1"
+	run := runTrailGuide(ctx, t, appDir, srv.TLS, caFile)
+	api := srv.API("")
 	for _, tr := range run.Traces {
 		checkTrace(t, api, tr)
 	}
@@ -160,79 +155,6 @@ func hasEvent(logs []apiLog, name string) bool {
 	return false
 }
 
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
-// npmInstall installs the interop app's pinned packages unless they are there already.
-func npmInstall(t *testing.T, appDir string) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(appDir, "node_modules", "@azure", "monitor-opentelemetry-exporter")); err == nil {
-		return
-	}
-	cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--prefix", appDir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci --prefix %s: %v\n%s", appDir, err, out)
-	}
-}
-
-func buildCairn(t *testing.T, root string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "cairn")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/cairn")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/cairn: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// freeAddr returns a loopback address with a port free at the time of the call.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// startCairn runs `cairn serve` until the test ends and waits for /readyz.
-func startCairn(ctx context.Context, t *testing.T, bin, dataDir, httpAddr, tlsAddr string) {
-	t.Helper()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "serve", "--data", dataDir, "--http-addr", httpAddr, "--tls-addr", tlsAddr)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("cairn output:\n%s", out.String())
-		}
-	})
-	waitFor(t, func() bool {
-		resp, err := http.Get("http://" + httpAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, "cairn /readyz")
-}
-
 // runTrailGuide runs the node app against cairn's TLS listener and returns what it traced.
 func runTrailGuide(ctx context.Context, t *testing.T, appDir, tlsAddr, caFile string) struct{ Traces []appTrace } {
 	t.Helper()
@@ -253,30 +175,4 @@ func runTrailGuide(ctx context.Context, t *testing.T, appDir, tlsAddr, caFile st
 		t.Fatalf("trailguide.mjs printed %q (%v); want three traces", out, err)
 	}
 	return run
-}
-
-func getJSON(t *testing.T, url string, v any) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-			t.Fatalf("GET %s: %v", url, err)
-		}
-	}
-	return resp.StatusCode
-}
-
-func waitFor(t *testing.T, ok func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
