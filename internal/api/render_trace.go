@@ -1,6 +1,8 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/cairn-dev/cairn/internal/store"
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
@@ -97,18 +99,82 @@ func renderTrace(t *store.Trace, enrich Enricher) traceJSON {
 			orphans = append(orphans, renderLog(l))
 		}
 	}
-	out := traceJSON{Summary: renderSummary(&t.Summary), Spans: make([]spanJSON, 0, len(t.Spans)), OrphanLogs: orphans}
+	sum := t.Summary
+	sum.Models = slices.Clone(sum.Models)
+	out := traceJSON{Spans: make([]spanJSON, 0, len(t.Spans)), OrphanLogs: orphans}
 	for _, s := range t.Spans {
 		if s == nil {
 			continue
 		}
 		logs := bySpan[s.SpanID]
 		if enrich != nil {
+			before := genFactsOf(s.Generation)
 			enrich(s, logs)
+			adjustSummary(&sum, before, genFactsOf(s.Generation))
 		}
 		out.Spans = append(out.Spans, renderSpan(s, logs))
 	}
+	out.Summary = renderSummary(&sum)
 	return out
+}
+
+// genFacts is what one generation contributes to its trace's summary, copied (the enricher
+// changes the generation in place).
+type genFacts struct {
+	present        bool
+	in, out        int64
+	cost           float64
+	costKnown      bool
+	request, reply string
+}
+
+func genFactsOf(g *telemetry.Generation) genFacts {
+	if g == nil {
+		return genFacts{}
+	}
+	f := genFacts{present: true, request: g.RequestModel, reply: g.ResponseModel}
+	if g.Usage.InputTokens != nil {
+		f.in = *g.Usage.InputTokens
+	}
+	if g.Usage.OutputTokens != nil {
+		f.out = *g.Usage.OutputTokens
+	}
+	if g.CostUSD != nil && isFinite(*g.CostUSD) {
+		f.cost, f.costKnown = *g.CostUSD, true
+	}
+	return f
+}
+
+// adjustSummary applies to the stored summary what enriching one span changed. The store summed
+// generations as they were written, while the enricher can create one (a model call whose span
+// had no GenAI attributes and whose content came as log records) or complete one (usage, models
+// and cost from a gen_ai.client.inference.operation.details record). Only a trace's detail is
+// adjusted: trace lists, sessions and search filters see the summary as written (docs/api.md).
+func adjustSummary(sum *store.TraceSummary, before, after genFacts) {
+	switch {
+	case after.present && !before.present:
+		sum.GenerationCount++
+	case before.present && !after.present:
+		sum.GenerationCount--
+	}
+	sum.InputTokens += after.in - before.in
+	sum.OutputTokens += after.out - before.out
+	if after.costKnown || before.costKnown {
+		c := 0.0
+		if sum.CostUSD != nil {
+			c = *sum.CostUSD
+		}
+		c += after.cost - before.cost
+		sum.CostUSD = &c
+	}
+	for _, m := range []string{after.request, after.reply} {
+		if m == "" {
+			continue
+		}
+		if i, found := slices.BinarySearch(sum.Models, m); !found {
+			sum.Models = slices.Insert(sum.Models, i, m)
+		}
+	}
 }
 
 func renderSpan(s *telemetry.Span, logs []*telemetry.LogRecord) spanJSON {

@@ -193,28 +193,32 @@ func (p *Pipeline) run() {
 }
 
 // commit writes a group in one transaction. If that fails, each request is retried alone so
-// one bad batch cannot fail the requests it happened to share a transaction with.
+// one bad batch cannot fail the requests it happened to share a transaction with. The queue
+// depth drops before any caller is answered, so Depth never counts an acknowledged request.
 func (p *Pipeline) commit(group []*request, items int) {
-	defer p.queued.Add(-int64(items))
+	errs := make([]error, len(group))
 	if len(group) == 1 {
-		p.finish(group[0], p.write(group[0].batch))
-		return
+		errs[0] = p.write(group[0].batch)
+	} else if err := p.write(merge(group)); err != nil {
+		for i, r := range group {
+			errs[i] = p.write(r.batch)
+		}
 	}
+	p.queued.Add(-int64(items))
+	for i, r := range group {
+		r.done <- errs[i]
+	}
+}
+
+// merge concatenates the batches of a group.
+func merge(group []*request) *telemetry.Batch {
 	merged := &telemetry.Batch{}
 	for _, r := range group {
 		merged.Spans = append(merged.Spans, r.batch.Spans...)
 		merged.Logs = append(merged.Logs, r.batch.Logs...)
 		merged.Metrics = append(merged.Metrics, r.batch.Metrics...)
 	}
-	if err := p.write(merged); err == nil {
-		for _, r := range group {
-			p.finish(r, nil)
-		}
-		return
-	}
-	for _, r := range group {
-		p.finish(r, p.write(r.batch))
-	}
+	return merged
 }
 
 // write commits one batch with the write timeout, reporting to the observer.
@@ -236,4 +240,3 @@ func (p *Pipeline) write(b *telemetry.Batch) error {
 	return nil
 }
 
-func (p *Pipeline) finish(r *request, err error) { r.done <- err }

@@ -187,8 +187,13 @@ func TestCloseDrainsQueueAndRefusesNewWork(t *testing.T) {
 	closed := make(chan error, 1)
 	go func() { closed <- p.Close(context.Background()) }()
 	waitFor(t, func() bool {
-		return errors.Is(p.Consume(context.Background(), batchOf("late")), consumer.ErrUnavailable)
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+		return p.closed
 	})
+	if err := p.Consume(context.Background(), batchOf("late")); !errors.Is(err, consumer.ErrUnavailable) {
+		t.Fatalf("Consume after Close = %v; want ErrUnavailable", err)
+	}
 	close(w.hold)
 	if err := <-closed; err != nil {
 		t.Fatalf("Close: %v", err)

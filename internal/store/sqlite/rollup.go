@@ -45,8 +45,10 @@ func histValue(i int) float64 {
 // hist is a sparse latency histogram.
 type hist map[int]uint64
 
+// encode returns the histogram's bytes: never nil, since the hist column is NOT NULL and an
+// empty histogram (a minute with token-usage points but no durations) is an empty blob.
 func (h hist) encode() []byte {
-	e := encoder{}
+	e := encoder{b: []byte{}}
 	for i := range histBuckets {
 		if c := h[i]; c > 0 {
 			e.uvarint(uint64(i))

@@ -6,8 +6,14 @@
 // APPLICATIONINSIGHTS_CONNECTION_STRING. For Cairn: point it at Cairn's TLS listener and set
 // NODE_EXTRA_CA_CERTS to Cairn's CA (see `cairn serve` output).
 //
+// TRAILGUIDE_EXPORT chooses how the same app exports, for Cairn's parity test
+// (test/e2e/azure_parity_test.go):
+//   azure  (default) AzureMonitorTraceExporter and AzureMonitorLogExporter on the plain SDK;
+//   distro the Azure Monitor distro, useAzureMonitor() from @azure/monitor-opentelemetry;
+//   otlp   OTLP/HTTP protobuf exporters to OTEL_EXPORTER_OTLP_ENDPOINT (Cairn's HTTP port).
+//
 // It prints one JSON line on stdout: {"traces":[{"traceId","sessionId","ok"}...],"exportFailures":N}
-// and exits 1 when any export failed.
+// and exits 1 when any export failed (the distro's exporters are its own: not counted).
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -15,9 +21,18 @@ import { randomBytes, randomUUID } from "node:crypto";
 process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED ??= "true";
 process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL ??= "true";
 
+const mode = process.env.TRAILGUIDE_EXPORT || "azure";
 const connectionString = process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
-if (!connectionString) {
+if (!["azure", "distro", "otlp"].includes(mode)) {
+  console.error(`TRAILGUIDE_EXPORT=${mode}: want azure, distro or otlp`);
+  process.exit(2);
+}
+if (mode !== "otlp" && !connectionString) {
   console.error("set APPLICATIONINSIGHTS_CONNECTION_STRING (cairn serve prints it)");
+  process.exit(2);
+}
+if (mode === "otlp" && !process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+  console.error("set OTEL_EXPORTER_OTLP_ENDPOINT (cairn serve's HTTP address, e.g. http://127.0.0.1:4318)");
   process.exit(2);
 }
 
@@ -30,10 +45,6 @@ const { BatchSpanProcessor } = require("@opentelemetry/sdk-trace-base");
 const { LoggerProvider, BatchLogRecordProcessor } = require("@opentelemetry/sdk-logs");
 const { registerInstrumentations } = require("@opentelemetry/instrumentation");
 const { OpenAIInstrumentation } = require("@opentelemetry/instrumentation-openai");
-const {
-  AzureMonitorTraceExporter,
-  AzureMonitorLogExporter,
-} = require("@azure/monitor-opentelemetry-exporter");
 
 // Count failed exports, so that a broken receiver fails the run instead of passing silently.
 let exportFailures = 0;
@@ -50,18 +61,54 @@ function counted(exporter) {
   return exporter;
 }
 
-const exporterOptions = { connectionString, disableOfflineStorage: true };
-const resource = resourceFromAttributes({ "service.name": "trail-guide-azure" });
-const tracerProvider = new NodeTracerProvider({
-  resource,
-  spanProcessors: [new BatchSpanProcessor(counted(new AzureMonitorTraceExporter(exporterOptions)))],
-});
-tracerProvider.register();
-const loggerProvider = new LoggerProvider({
-  resource,
-  processors: [new BatchLogRecordProcessor({ exporter: counted(new AzureMonitorLogExporter(exporterOptions)) })],
-});
-apiLogs.logs.setGlobalLoggerProvider(loggerProvider);
+const resource = resourceFromAttributes({ "service.name": process.env.OTEL_SERVICE_NAME || "trail-guide-azure" });
+
+// setUp installs the tracer and logger providers of the mode; it returns the function that
+// flushes and shuts them down.
+function setUp() {
+  if (mode === "distro") {
+    const { useAzureMonitor, shutdownAzureMonitor } = require("@azure/monitor-opentelemetry");
+    useAzureMonitor({
+      azureMonitorExporterOptions: { connectionString, disableOfflineStorage: true },
+      resource,
+      // Every trace, not the default 5 per second, so that the run is deterministic.
+      tracesPerSecond: 0,
+      samplingRatio: 1,
+      // The stand-in model below is a node:http server: its server spans are not the app's.
+      instrumentationOptions: { http: { enabled: false } },
+    });
+    return shutdownAzureMonitor;
+  }
+  let traceExporter, logExporter;
+  if (mode === "otlp") {
+    const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-proto");
+    const { OTLPLogExporter } = require("@opentelemetry/exporter-logs-otlp-proto");
+    traceExporter = new OTLPTraceExporter();
+    logExporter = new OTLPLogExporter();
+  } else {
+    const { AzureMonitorTraceExporter, AzureMonitorLogExporter } = require("@azure/monitor-opentelemetry-exporter");
+    const exporterOptions = { connectionString, disableOfflineStorage: true };
+    traceExporter = new AzureMonitorTraceExporter(exporterOptions);
+    logExporter = new AzureMonitorLogExporter(exporterOptions);
+  }
+  const tracerProvider = new NodeTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(counted(traceExporter))],
+  });
+  tracerProvider.register();
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: [new BatchLogRecordProcessor({ exporter: counted(logExporter) })],
+  });
+  apiLogs.logs.setGlobalLoggerProvider(loggerProvider);
+  return async () => {
+    await tracerProvider.forceFlush();
+    await loggerProvider.forceFlush();
+    await tracerProvider.shutdown();
+    await loggerProvider.shutdown();
+  };
+}
+const shutDown = setUp();
 registerInstrumentations({
   instrumentations: [new OpenAIInstrumentation({ captureMessageContent: true })],
 });
@@ -182,9 +229,6 @@ traces.push(await trailGuideSession(client, "moderate difficulty, lakes, under 6
 traces.push(await trailGuideSession(client, "FAIL: a rate-limited request", false));
 server.close();
 
-await tracerProvider.forceFlush();
-await loggerProvider.forceFlush();
-await tracerProvider.shutdown();
-await loggerProvider.shutdown();
+await shutDown();
 console.log(JSON.stringify({ traces, exportFailures }));
 process.exit(exportFailures > 0 ? 1 : 0);
