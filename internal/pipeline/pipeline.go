@@ -239,4 +239,3 @@ func (p *Pipeline) write(b *telemetry.Batch) error {
 	}
 	return nil
 }
-

@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	otellog "go.opentelemetry.io/otel/log"
-	"go.opentelemetry.io/otel/log/global"
 	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -57,7 +56,7 @@ func TestSetupInstallsGlobals(t *testing.T) {
 	ctx, span := otel.Tracer("t").Start(ctx, "trail_guide_session")
 	var rec otellog.Record
 	rec.SetBody(attribute.StringValue("turn started"))
-	global.GetLoggerProvider().Logger("t").Emit(ctx, rec)
+	otel.GetLoggerProvider().Logger("t").Emit(ctx, rec)
 	carrier := propagation.MapCarrier{}
 	otel.GetTextMapPropagator().Inject(ctx, carrier)
 	span.End()
@@ -71,7 +70,7 @@ func TestSetupInstallsGlobals(t *testing.T) {
 	}
 	res := map[string]string{}
 	for _, kv := range got[0].Resource.Attributes() {
-		res[string(kv.Key)] = kv.Value.Emit()
+		res[string(kv.Key)] = kv.Value.String()
 	}
 	f := func(key, want string) {
 		t.Helper()

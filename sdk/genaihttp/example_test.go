@@ -40,7 +40,7 @@ func ExampleWrapClient() {
 	for _, kv := range s.Attributes {
 		switch kv.Key {
 		case "gen_ai.provider.name", "gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens":
-			fmt.Println(kv.Key, kv.Value.Emit())
+			fmt.Println(kv.Key, kv.Value.String())
 		}
 	}
 	// Output:

@@ -40,7 +40,7 @@ func TestGoOpenAIChat(t *testing.T) {
 	}
 	if a["gen_ai.usage.input_tokens"].AsInt64() != int64(resp.Usage.PromptTokens) ||
 		a["gen_ai.usage.output_tokens"].AsInt64() != int64(resp.Usage.CompletionTokens) {
-		t.Errorf("usage attrs %v %v, response %+v", a["gen_ai.usage.input_tokens"].Emit(), a["gen_ai.usage.output_tokens"].Emit(), resp.Usage)
+		t.Errorf("usage attrs %v %v, response %+v", a["gen_ai.usage.input_tokens"].String(), a["gen_ai.usage.output_tokens"].String(), resp.Usage)
 	}
 	out := jsonAttr(t, span, "gen_ai.output.messages")
 	want := []any{map[string]any{"role": "assistant", "finish_reason": "stop",

@@ -82,11 +82,11 @@ func TestChatNonStreamingWithContent(t *testing.T) {
 	}
 	for k, v := range want {
 		if a[k] != v {
-			t.Errorf("%s = %v, want %v", k, a[k].Emit(), v.Emit())
+			t.Errorf("%s = %v, want %v", k, a[k].String(), v.String())
 		}
 	}
 	if _, ok := a["error.type"]; ok {
-		t.Errorf("error.type set on a successful call: %v", a["error.type"].Emit())
+		t.Errorf("error.type set on a successful call: %v", a["error.type"].String())
 	}
 
 	f := func(key, wantJSON string) {
@@ -186,7 +186,7 @@ func TestStreamingChat(t *testing.T) {
 	f := func(key string, want attribute.Value) {
 		t.Helper()
 		if a[key] != want {
-			t.Errorf("%s = %v, want %v", key, a[key].Emit(), want.Emit())
+			t.Errorf("%s = %v, want %v", key, a[key].String(), want.String())
 		}
 	}
 	f("gen_ai.usage.input_tokens", attribute.IntValue(int(acc.Usage.PromptTokens)))
@@ -302,7 +302,7 @@ func TestAPIError(t *testing.T) {
 		}
 		ev := map[string]string{}
 		for _, kv := range span.Events[0].Attributes {
-			ev[string(kv.Key)] = kv.Value.Emit()
+			ev[string(kv.Key)] = kv.Value.String()
 		}
 		if ev["exception.type"] != "github.com/cairn-dev/cairn/sdk/genaihttp.APIError" || !strings.Contains(ev["exception.message"], wantMsg) {
 			t.Errorf("exception event = %v", ev)
@@ -354,7 +354,7 @@ func TestEmbeddings(t *testing.T) {
 		t.Errorf("span %q op %q", span.Name, a["gen_ai.operation.name"].AsString())
 	}
 	if a["gen_ai.usage.input_tokens"].AsInt64() != resp.Usage.PromptTokens || a["gen_ai.embeddings.dimension.count"].AsInt64() != 64 {
-		t.Errorf("usage %v dims %v", a["gen_ai.usage.input_tokens"].Emit(), a["gen_ai.embeddings.dimension.count"].Emit())
+		t.Errorf("usage %v dims %v", a["gen_ai.usage.input_tokens"].String(), a["gen_ai.embeddings.dimension.count"].String())
 	}
 	if _, ok := a["gen_ai.usage.output_tokens"]; ok {
 		t.Error("embeddings have no output tokens")
@@ -407,7 +407,7 @@ func TestMetrics(t *testing.T) {
 		rm, _ := dp.Attributes.Value("gen_ai.response.model")
 		op, _ := dp.Attributes.Value("gen_ai.operation.name")
 		if dp.Count != 2 || rm.AsString() != "gpt-4o-2024-08-06" || op.AsString() != "chat" {
-			t.Errorf("token point %v: count %d model %q op %q", tt.Emit(), dp.Count, rm.AsString(), op.AsString())
+			t.Errorf("token point %v: count %d model %q op %q", tt.String(), dp.Count, rm.AsString(), op.AsString())
 		}
 		sums[tt.AsString()] = dp.Sum
 	}

@@ -57,7 +57,7 @@ func tree(t *testing.T, spans []tracetest.SpanStub) (map[string]string, map[stri
 func attr(s tracetest.SpanStub, key string) (string, bool) {
 	for _, kv := range s.Attributes {
 		if string(kv.Key) == key {
-			return kv.Value.Emit(), true
+			return kv.Value.String(), true
 		}
 	}
 	return "", false
