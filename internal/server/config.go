@@ -52,6 +52,10 @@ type Config struct {
 	// ShutdownTimeout bounds the drain at stop (default 30s).
 	ShutdownTimeout time.Duration
 
+	// PprofAddr, when set, serves Go's profiling endpoints (/debug/pprof/) on this loopback
+	// address.
+	PprofAddr string
+
 	// Version is reported by /api/v1/info and the self-metrics.
 	Version string
 }

@@ -36,10 +36,10 @@ type Server struct {
 	metrics *selfMetrics
 	ready   atomic.Bool
 
-	httpLn, grpcLn, tlsLn net.Listener
-	httpSrv, tlsSrv       *http.Server
-	grpcSrv               *grpc.Server
-	caFile                string
+	httpLn, grpcLn, tlsLn, pprofLn net.Listener
+	httpSrv, tlsSrv, pprofSrv      *http.Server
+	grpcSrv                        *grpc.Server
+	caFile                         string
 }
 
 // New opens the store in cfg.DataDir and binds every listener, so that a port in use or a
@@ -87,6 +87,9 @@ func (s *Server) listen() error {
 		if s.grpcLn, err = net.Listen("tcp", s.cfg.GRPCAddr); err != nil {
 			return fmt.Errorf("listen for OTLP/gRPC on %s: %w (use --grpc-addr, or off)", s.cfg.GRPCAddr, err)
 		}
+	}
+	if err := s.listenPprof(); err != nil {
+		return err
 	}
 	if s.cfg.TLSAddr == "" {
 		return nil
@@ -150,7 +153,7 @@ func (s *Server) TLSAddr() string {
 // Run serves until ctx ends, then stops accepting requests, drains the write queue into the
 // store and closes it. It writes the startup banner to out.
 func (s *Server) Run(ctx context.Context, out io.Writer) error {
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	var wg sync.WaitGroup
 	serve := func(name string, f func() error) {
 		wg.Add(1)
@@ -167,6 +170,9 @@ func (s *Server) Run(ctx context.Context, out io.Writer) error {
 	}
 	if s.tlsLn != nil {
 		serve("TLS", func() error { return s.tlsSrv.Serve(s.tlsLn) })
+	}
+	if s.pprofLn != nil {
+		serve("pprof", func() error { return s.pprofSrv.Serve(s.pprofLn) })
 	}
 	loopCtx, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Add(1)
@@ -199,7 +205,7 @@ func (s *Server) shutdown() error {
 		errs []error
 		wg   sync.WaitGroup
 	)
-	for _, srv := range []*http.Server{s.httpSrv, s.tlsSrv} {
+	for _, srv := range []*http.Server{s.httpSrv, s.tlsSrv, s.pprofSrv} {
 		if srv == nil {
 			continue
 		}
@@ -244,7 +250,7 @@ func stopGRPC(ctx context.Context, g *grpc.Server) {
 
 // closeAll releases what New acquired when New fails part-way.
 func (s *Server) closeAll() {
-	for _, ln := range []net.Listener{s.httpLn, s.grpcLn, s.tlsLn} {
+	for _, ln := range []net.Listener{s.httpLn, s.grpcLn, s.tlsLn, s.pprofLn} {
 		if ln != nil {
 			_ = ln.Close()
 		}
