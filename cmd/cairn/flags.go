@@ -15,16 +15,31 @@ func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("cairn "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: cairn %s [flags]\n\n%s\n\nFlags (each can also be set by the environment variable shown):\n", name, summary)
+		fmt.Fprintf(stderr, "Usage: cairn %s [flags]\n\n%s\n\nFlags (a variable shown in brackets sets the flag too):\n", name, summary)
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(stderr, "  --%s  [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+			env := ""
+			if takesEnv(fs.Name(), f.Name) {
+				env = "  [" + envName(f.Name) + "]"
+			}
+			fmt.Fprintf(stderr, "  --%s%s\n      %s%s\n", f.Name, env, f.Usage, def)
 		})
 	}
 	return fs
+}
+
+// takesEnv reports whether an environment variable may set a flag. Query commands take only
+// the server and token from the environment: a stray CAIRN_USER or CAIRN_LIMIT in a shell must
+// not silently filter a search.
+func takesEnv(command, flagName string) bool {
+	switch command {
+	case "cairn traces", "cairn trace":
+		return flagName == "server" || flagName == "api-token"
+	}
+	return true
 }
 
 // envName is the environment variable of a flag: CAIRN_ and the name in upper snake case.
@@ -55,7 +70,7 @@ func applyEnv(fs *flag.FlagSet) error {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
+		if given[f.Name] || !takesEnv(fs.Name(), f.Name) {
 			return
 		}
 		if v, ok := os.LookupEnv(envName(f.Name)); ok {

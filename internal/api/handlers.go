@@ -102,6 +102,9 @@ func (s *server) session(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.completeTurns(r.Context(), d); err != nil {
+		return nil, err
+	}
 	return renderSessionDetail(d), nil
 }
 

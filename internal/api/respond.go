@@ -100,6 +100,10 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, internalMessage
 	if e, ok := errors.AsType[*apiError](err); ok {
 		status, msg = e.status, e.msg
+	} else if errors.Is(err, store.ErrInvalidQuery) {
+		// The store refused the query itself (a cursor it did not issue, ...): the client's
+		// mistake, and the store's message starts with the parameter's name.
+		status, msg = http.StatusBadRequest, invalidQueryMessage(err)
 	} else if errors.Is(err, store.ErrNotFound) {
 		status, msg = http.StatusNotFound, "not found"
 	} else if errors.Is(err, context.Canceled) {
@@ -111,9 +115,27 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeJSON(w, r, status, errorBody{Error: msg})
 }
 
+// invalidQueryMessage is the message of the innermost error of err's chain that wraps
+// store.ErrInvalidQuery, which store.InvalidQuery makes "param: what is wrong", without the
+// context a caller may have added in front. It is cut to maxErrorBytes.
+func invalidQueryMessage(err error) string {
+	msg := err.Error()
+	for e := err; e != nil && e != store.ErrInvalidQuery; e = errors.Unwrap(e) {
+		if errors.Is(e, store.ErrInvalidQuery) {
+			msg = e.Error()
+		}
+	}
+	return truncTo(msg, maxErrorBytes)
+}
+
+// maxErrorBytes bounds an error message passed on from the store.
+const maxErrorBytes = 1000
+
 // trunc keeps values echoed in errors and logs short, cutting at a rune boundary.
-func trunc(s string) string {
-	const max = 200
+func trunc(s string) string { return truncTo(s, 200) }
+
+// truncTo cuts s to at most max bytes (and the mark), at a rune boundary.
+func truncTo(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}

@@ -104,12 +104,17 @@ func StatusOf(err error) int {
 	return 0
 }
 
-// Get fetches path (under the base URL, e.g. "/api/v1/traces") with query q and returns the
-// body of a 200 answer, checked to be JSON. Any other status is an *APIError; a transport
-// failure is an *UnreachableError.
+// Get fetches path (under the base URL, already escaped, e.g. "/api/v1/traces") with query q
+// and returns the body of a 200 answer, checked to be JSON. Any other status is an *APIError; a
+// transport failure is an *UnreachableError.
 func (c *Client) Get(ctx context.Context, path string, q url.Values) ([]byte, error) {
 	u := *c.base
-	u.Path = c.base.Path + path
+	u.RawPath = c.base.EscapedPath() + path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("path %q: %w", path, err)
+	}
+	u.Path = p
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -150,8 +155,8 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values) ([]byte, er
 		if isJSON && json.Unmarshal(body, &eb) == nil {
 			e.Message = eb.Error
 		}
-		if e.Message == "" && !isJSON {
-			e.Message = "not a Cairn API answer (" + describeType(resp.Header.Get("Content-Type")) + ")"
+		if e.Message == "" {
+			e.Message = "no error message: not a Cairn API answer (" + describeType(resp.Header.Get("Content-Type")) + ")"
 		}
 		return nil, e
 	}

@@ -129,7 +129,9 @@ func TestCaptures(t *testing.T) {
 				case "system":
 					system = m.Text()
 				case "user":
-					user = m.Text()
+					if text := m.Text(); text != "" { // the Responses API sends tool results as user messages
+						user = text
+					}
 				}
 				for _, p := range m.Parts {
 					toolResult = toolResult || (p.Type == "tool_call_response" && p.ID == "call_weather_1" && p.Response != nil)
@@ -143,6 +145,9 @@ func TestCaptures(t *testing.T) {
 				for _, p := range m.Parts {
 					if p.Type == "tool_call" {
 						tool = p.Name
+						if p.ID != "call_weather_1" {
+							t.Errorf("%s call %d: tool call id %q; want call_weather_1, the id its response refers to", name, i, p.ID)
+						}
 					}
 				}
 			}
@@ -159,4 +164,9 @@ func TestCaptures(t *testing.T) {
 	// @traceloop/instrumentation-openai: the newest gen_ai.input/output.messages attributes,
 	// no usage on streams, finish reason "tool_call".
 	f("openllmetry", "openllmetry", true, map[string]string{"tool_calls": "tool_call"})
+	// @opentelemetry/instrumentation-openai on the Responses API: the newest convention as
+	// gen_ai.client.inference.operation.details log records (structured gen_ai.input.messages,
+	// gen_ai.output.messages), gen_ai.system_instructions as a plain string on the span, and
+	// Responses' call_id beside the item id on tool calls.
+	f("otel-responses", "otel_genai_events", false, map[string]string{"tool_calls": "tool_call"})
 }

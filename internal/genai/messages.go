@@ -252,7 +252,9 @@ func toolCallParts(v any) []telemetry.Part {
 
 // toolCallPart converts one tool call of the OpenAI or the flat shape.
 func toolCallPart(c map[string]any) telemetry.Part {
-	p := telemetry.Part{Type: "tool_call", ID: firstString(c, "id", "call_id"), Name: firstString(c, "name")}
+	// OpenAI's Responses API names the call's own id call_id (its responses refer to it) and
+	// the output item's id id; Chat Completions has only id.
+	p := telemetry.Part{Type: "tool_call", ID: firstString(c, "call_id", "id"), Name: firstString(c, "name")}
 	p.Arguments, _ = first(c, "arguments", "input")
 	if fn, ok := c["function"].(map[string]any); ok {
 		if p.Name == "" {
@@ -296,7 +298,7 @@ func partFromMap(m map[string]any) (telemetry.Part, bool) {
 		p = toolCallPart(m)
 	case "tool_call_response", "tool_result", "function_call_output":
 		p.Type = "tool_call_response"
-		p.ID = firstString(m, "id", "tool_use_id", "call_id", "tool_call_id")
+		p.ID = firstString(m, "call_id", "tool_call_id", "tool_use_id", "id")
 		p.Response, _ = first(m, "response", "result", "content", "output")
 	case "blob", "file", "uri":
 		p.MimeType = firstString(m, "mime_type", "mimeType")

@@ -193,6 +193,16 @@ func TestSpanMessages(t *testing.T) {
 	f("a non-JSON string that is not cut is kept as text", span(telemetry.Attributes{"gen_ai.input.messages": "just text"}), want{
 		in: []telemetry.Message{text("user", "just text")}, recorded: true,
 	})
+	// @opentelemetry/instrumentation-openai on the Responses API: a tool call's id is the output
+	// item's (fc_...), its call_id the one the tool's response refers to.
+	f("Responses API call_id beside the item id", span(telemetry.Attributes{
+		"gen_ai.input.messages":  `[{"role":"user","parts":[{"type":"tool_call_response","id":"fco_1","call_id":"call_1","response":"rainy"}]}]`,
+		"gen_ai.output.messages": `[{"role":"assistant","parts":[{"type":"tool_call","id":"fc_1","call_id":"call_1","name":"get_weather","arguments":"{}"}],"finish_reason":"tool_call"}]`,
+	}), want{
+		in:       []telemetry.Message{{Role: "user", Parts: []telemetry.Part{{Type: "tool_call_response", ID: "call_1", Response: "rainy"}}}},
+		out:      []telemetry.Message{{Role: "assistant", FinishReason: "tool_call", Parts: []telemetry.Part{{Type: "tool_call", ID: "call_1", Name: "get_weather", Arguments: "{}"}}}},
+		recorded: true,
+	})
 }
 
 // TestParseMessages checks the exported parser on the shapes it accepts.

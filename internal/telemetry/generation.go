@@ -84,3 +84,22 @@ func (m Message) Text() string {
 	}
 	return out
 }
+
+// ConversationTurn returns what a trace's generations, in time order, show of one turn of a
+// conversation: the first user message of the first generation and the last output message
+// of the last generation.
+func ConversationTurn(gens []*Generation) (firstUser, lastAnswer string) {
+	if len(gens) == 0 {
+		return "", ""
+	}
+	for _, m := range gens[0].InputMessages {
+		if m.Role == "user" {
+			firstUser = m.Text()
+			break
+		}
+	}
+	if out := gens[len(gens)-1].OutputMessages; len(out) > 0 {
+		lastAnswer = out[len(out)-1].Text()
+	}
+	return firstUser, lastAnswer
+}

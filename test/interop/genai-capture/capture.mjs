@@ -6,6 +6,10 @@
 //
 // Three calls: a chat completion with a system and a user message, a tool round trip (the model
 // asks for get_weather, the app answers with a tool message), and a streamed completion.
+// otel-responses makes the same three calls through the Responses API (client.responses.create),
+// for which @opentelemetry/instrumentation-openai reports content with the newest convention:
+// gen_ai.client.inference.operation.details log records carrying gen_ai.input.messages and
+// gen_ai.output.messages as structured values, and gen_ai.system_instructions on the span.
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -14,8 +18,8 @@ import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const which = process.argv[2];
-if (!["otel", "openinference", "openllmetry"].includes(which)) {
-  console.error("usage: node capture.mjs otel|openinference|openllmetry");
+if (!["otel", "otel-responses", "openinference", "openllmetry"].includes(which)) {
+  console.error("usage: node capture.mjs otel|otel-responses|openinference|openllmetry");
   process.exit(2);
 }
 process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = "true";
@@ -46,6 +50,7 @@ function readBody(req) {
 let seq = 0;
 async function openaiHandler(req, res) {
   const body = JSON.parse(await readBody(req));
+  if (req.url === "/v1/responses") return responsesHandler(body, res);
   seq++;
   const id = `chatcmpl-capture-${seq}`;
   const model = "gpt-4o-mini-2024-07-18";
@@ -80,6 +85,47 @@ async function openaiHandler(req, res) {
     choices: [{ index: 0, message, finish_reason: finish, logprobs: null }], usage, system_fingerprint: "fp_capture" }));
 }
 
+// The stand-in OpenAI Responses endpoint: the same answers as the chat endpoint.
+async function responsesHandler(body, res) {
+  seq++;
+  const id = `resp_capture_${seq}`;
+  const model = "gpt-4o-mini-2024-07-18";
+  const usage = { input_tokens: 24 + seq, input_tokens_details: { cached_tokens: 0 }, output_tokens: 12,
+    output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 36 + seq };
+  const input = Array.isArray(body.input) ? body.input : [];
+  const last = input[input.length - 1];
+  const text = (t) => ({ type: "message", id: `msg_capture_${seq}`, status: "completed", role: "assistant",
+    content: [{ type: "output_text", text: t, annotations: [] }] });
+  let item = text(ANSWER);
+  if (body.tools && last?.type !== "function_call_output") {
+    item = { type: "function_call", id: `fc_capture_${seq}`, call_id: "call_weather_1", name: "get_weather",
+      arguments: '{"location":"Mount Rainier"}', status: "completed" };
+  } else if (last?.type === "function_call_output") {
+    item = text("It is rainy at Mount Rainier: pack a rain shell.");
+  } else if (body.stream) {
+    item = text(STREAMED.join(""));
+  }
+  const response = (status, output, u) => ({ id, object: "response", created_at: 1760000000, status, model,
+    instructions: body.instructions ?? null, output, parallel_tool_calls: true, tool_choice: "auto",
+    tools: body.tools ?? [], usage: u, error: null, incomplete_details: null, metadata: {} });
+  if (!body.stream) {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(response("completed", [item], usage)));
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  let n = 0;
+  const send = (ev) => res.write(`event: ${ev.type}\ndata: ${JSON.stringify({ ...ev, sequence_number: n++ })}\n\n`);
+  send({ type: "response.created", response: response("in_progress", [], null) });
+  send({ type: "response.output_item.added", output_index: 0, item: { ...item, status: "in_progress", content: [] } });
+  for (const piece of STREAMED) {
+    send({ type: "response.output_text.delta", item_id: item.id, output_index: 0, content_index: 0, delta: piece });
+  }
+  send({ type: "response.output_item.done", output_index: 0, item });
+  send({ type: "response.completed", response: response("completed", [item], usage) });
+  res.end();
+}
+
 // The stand-in OTLP/HTTP collector: keeps every request body.
 const captured = { traces: [], logs: [] };
 async function collectorHandler(req, res) {
@@ -111,7 +157,7 @@ const loggerProvider = new LoggerProvider({ resource,
 logs.setGlobalLoggerProvider(loggerProvider);
 
 let instrumentation;
-if (which === "otel") {
+if (which === "otel" || which === "otel-responses") {
   const { OpenAIInstrumentation } = require("@opentelemetry/instrumentation-openai");
   instrumentation = new OpenAIInstrumentation({ captureMessageContent: true });
 } else if (which === "openinference") {
@@ -126,20 +172,34 @@ const OpenAI = require("openai");
 
 
 const client = new OpenAI({ apiKey: "sk-capture", baseURL: `${openai.url}/v1` });
-await client.chat.completions.create({ model: "gpt-4o-mini", temperature: 0.2, max_tokens: 200,
-  messages: [{ role: "system", content: SYSTEM }, { role: "user", content: USER }] });
+if (which === "otel-responses") {
+  await client.responses.create({ model: "gpt-4o-mini", temperature: 0.2, max_output_tokens: 200, instructions: SYSTEM, input: USER });
+  const tools = [{ type: "function", name: "get_weather", description: "Current weather at a place", strict: false,
+    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } }];
+  const ask = [{ role: "user", content: "What is the weather at Mount Rainier?" }];
+  const first = await client.responses.create({ model: "gpt-4o-mini", input: ask, tools });
+  const call = first.output[0];
+  await client.responses.create({ model: "gpt-4o-mini", tools, input: [...ask,
+    { type: "function_call", call_id: call.call_id, name: call.name, arguments: call.arguments },
+    { type: "function_call_output", call_id: call.call_id, output: '{"forecast":"rain","temperature_c":7}' }] });
+  const stream = await client.responses.create({ model: "gpt-4o-mini", stream: true, input: "Recommend a named hiking trail." });
+  for await (const _ of stream) { /* drain */ }
+} else {
+  await client.chat.completions.create({ model: "gpt-4o-mini", temperature: 0.2, max_tokens: 200,
+    messages: [{ role: "system", content: SYSTEM }, { role: "user", content: USER }] });
 
-const tools = [{ type: "function", function: { name: "get_weather", description: "Current weather at a place",
-  parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } }];
-const ask = [{ role: "user", content: "What is the weather at Mount Rainier?" }];
-const first = await client.chat.completions.create({ model: "gpt-4o-mini", messages: ask, tools });
-const call = first.choices[0].message.tool_calls[0];
-await client.chat.completions.create({ model: "gpt-4o-mini", tools, messages: [...ask, first.choices[0].message,
-  { role: "tool", tool_call_id: call.id, content: '{"forecast":"rain","temperature_c":7}' }] });
+  const tools = [{ type: "function", function: { name: "get_weather", description: "Current weather at a place",
+    parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } }];
+  const ask = [{ role: "user", content: "What is the weather at Mount Rainier?" }];
+  const first = await client.chat.completions.create({ model: "gpt-4o-mini", messages: ask, tools });
+  const call = first.choices[0].message.tool_calls[0];
+  await client.chat.completions.create({ model: "gpt-4o-mini", tools, messages: [...ask, first.choices[0].message,
+    { role: "tool", tool_call_id: call.id, content: '{"forecast":"rain","temperature_c":7}' }] });
 
-const stream = await client.chat.completions.create({ model: "gpt-4o-mini", stream: true,
-  stream_options: { include_usage: true }, messages: [{ role: "user", content: "Recommend a named hiking trail." }] });
-for await (const _ of stream) { /* drain */ }
+  const stream = await client.chat.completions.create({ model: "gpt-4o-mini", stream: true,
+    stream_options: { include_usage: true }, messages: [{ role: "user", content: "Recommend a named hiking trail." }] });
+  for await (const _ of stream) { /* drain */ }
+}
 
 await tracerProvider.forceFlush();
 await loggerProvider.forceFlush();
