@@ -263,10 +263,10 @@ func putDecimal19(dst []byte, v uint64) {
 // sentinels hands out placeholder values that cannot occur by chance in an encoding, and
 // remembers what each stands for.
 type sentinels struct {
-	r       *rand.Rand
-	traces  map[[16]byte]int32
-	spans   map[[8]byte][2]int32 // trace, span
-	times   map[uint64]struct {
+	r      *rand.Rand
+	traces map[[16]byte]int32
+	spans  map[[8]byte][2]int32 // trace, span
+	times  map[uint64]struct {
 		trace int32
 		rel   int64
 	}

@@ -3,7 +3,6 @@ package loadgen
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -259,5 +258,3 @@ func (z *gzipper) compress(body []byte) ([]byte, error) {
 	}
 	return z.buf.Bytes(), nil
 }
-
-var errStopped = errors.New("stopped")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -123,10 +124,17 @@ func (s *Server) grpcIngestToken(ctx context.Context, req any, _ *grpc.UnaryServ
 	return nil, status.Error(codes.Unauthenticated, "missing or wrong ingest token: set OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>")
 }
 
-// tokenMatches compares "Bearer <token>" in constant time.
+// tokenMatches checks "Bearer <token>" as the API does: the scheme in any case (RFC 9110
+// auth schemes are case-insensitive), surrounding spaces ignored, compared in constant time
+// (hashed first, so that not even the token's length leaks).
 func tokenMatches(header, token string) bool {
-	got, ok := strings.CutPrefix(header, "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+	const scheme = "bearer "
+	if len(header) < len(scheme) || !strings.EqualFold(header[:len(scheme)], scheme) {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(header[len(scheme):])))
+	want := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 // serveHealthz answers while the process is alive.

@@ -1,10 +1,30 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
+
+// ErrInvalidQuery is wrapped by every error a read returns because the query itself is wrong
+// (a cursor this store did not issue, an unknown status or groupBy, a step that is not whole
+// minutes, ...), as opposed to a failure of the store. The message starts with the name of the
+// offending API parameter and a colon, e.g. `cursor: "abc" is not one this server returned: ...`,
+// so the API can answer 400 with it as is.
+var ErrInvalidQuery = errors.New("invalid query")
+
+// InvalidQuery returns an error wrapping ErrInvalidQuery whose message is "param: " followed by
+// the formatted text.
+func InvalidQuery(param, format string, args ...any) error {
+	return &invalidQueryError{msg: param + ": " + fmt.Sprintf(format, args...)}
+}
+
+type invalidQueryError struct{ msg string }
+
+func (e *invalidQueryError) Error() string { return e.msg }
+func (e *invalidQueryError) Unwrap() error { return ErrInvalidQuery }
 
 // AttrFilter matches a span attribute whose value, rendered as a string (true/false, decimal
 // numbers, strings as they are), equals Value.

@@ -20,10 +20,23 @@ const iso = (ms) => new Date(ms).toISOString().replace("Z", "000000Z").replace(/
 function span(traceId, parent, name, startMs, durMs, extra = {}) {
   return {
     traceId, spanId: hex(16), parentSpanId: parent?.spanId ?? "", name, kind: "internal", service: "trail-guide",
-    startTime: iso(startMs), startUnixNano: ns(startMs), endUnixNano: ns(startMs + durMs), durationMs: durMs,
+    startTime: iso(startMs), startUnixNano: ns(startMs), endTime: iso(startMs + durMs), endUnixNano: ns(startMs + durMs), durationMs: durMs,
     status: { code: "unset", message: "" }, attributes: {}, resource: { "service.name": "trail-guide", "telemetry.sdk.language": "python" },
-    scope: { name: "trail_guide", version: "1.0" }, events: [], links: [], logs: [], truncated: null, sessionId: "", userId: "", generation: null,
+    scope: { name: "trail_guide", version: "1.0" }, events: [], links: [], logs: [], truncated: {}, sessionId: "", userId: "", generation: null,
     ...extra,
+  };
+}
+
+// Completes a generation as the real API renders it (internal/api/render_generation.go): every
+// field present, unknown numbers null, empty lists [], params {}, absent strings "".
+function gen(g) {
+  const u = g.usage ?? {};
+  return {
+    operation: "", provider: "", requestModel: "", responseModel: "", responseId: "", convention: "otel_genai", conversationId: "", agentName: "", toolName: "",
+    costUsd: null, finishReasons: [], params: {}, timeToFirstTokenMs: null, errorType: "", contentRecorded: false,
+    systemInstructions: [], inputMessages: [], outputMessages: [], contentTruncated: false,
+    ...g,
+    usage: { inputTokens: null, outputTokens: null, cachedInputTokens: null, cacheCreationTokens: null, reasoningTokens: null, totalTokens: null, ...u },
   };
 }
 
@@ -65,7 +78,7 @@ function trailGuide(t0, i, sessionId, opts = {}) {
   const chat = span(tid, mc, `chat ${model}`, t0 + 10, lat, {
     kind: "client", sessionId,
     attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model, "gen_ai.usage.input_tokens": inTok, "gen_ai.usage.output_tokens": outTok, "server.address": "127.0.0.1" },
-    generation: {
+    generation: gen({
       operation: "chat", provider: "openai", requestModel: model, responseModel: model + "-2024-08-06", responseId: "chatcmpl-" + hex(8), convention: "otel_genai",
       usage: { inputTokens: inTok, outputTokens: outTok, totalTokens: inTok + outTok }, costUsd: model === "local-llama" ? null : (inTok * 2.5 + outTok * 10) / 1e6,
       finishReasons: opts.error ? [] : [opts.tool ? "tool_calls" : "stop"], params: { temperature: 0.7, max_tokens: 256 }, timeToFirstTokenMs: lat * 0.3, errorType: opts.error ? "RateLimitError" : "",
@@ -76,13 +89,13 @@ function trailGuide(t0, i, sessionId, opts = {}) {
         ? [{ type: "text", content: "Let me check the weather first." }, { type: "tool_call", id: "call_1", name: "get_weather", arguments: { city: "Seattle", days: 2 } }]
         : [{ type: "text", content: ANSWERS[i % 4] }] }],
       contentTruncated: false,
-    },
+    }),
   });
   if (opts.error) {
     for (const s of [chat, mc, rh, root]) s.status = { code: "error", message: "429 Too Many Requests: rate limit exceeded" };
     chat.events.push({ name: "exception", time: iso(t0 + lat), timeUnixNano: ns(t0 + lat), attributes: { "exception.type": "openai.RateLimitError", "exception.message": "Rate limit reached for gpt-4o", "exception.stacktrace": "Traceback (most recent call last):\n  File \"trail_guide.py\", line 42, in call_model\n    response = chat_client.chat.completions.create(\nopenai.RateLimitError: Rate limit reached for gpt-4o" } });
   }
-  chat.logs.push({ time: iso(t0 + 10), timeUnixNano: ns(t0 + 10), traceId: tid, spanId: chat.spanId, severityNumber: 9, severityText: "INFO", eventName: "gen_ai.user.message", body: { content: `Preferences: ${pref}` }, attributes: {}, resource: {}, truncated: null });
+  chat.logs.push({ time: iso(t0 + 10), timeUnixNano: ns(t0 + 10), traceId: tid, spanId: chat.spanId, severityNumber: 9, severityText: "INFO", eventName: "gen_ai.user.message", body: { content: `Preferences: ${pref}` }, attributes: {}, resource: {}, truncated: {} });
   add([root, rh, mc, chat]);
 }
 
@@ -97,8 +110,8 @@ for (let i = 0; i < 14; i++) {
   const X1 = "<script>window.__xss=1</script>", X2 = '<img src=x onerror="window.__xss=1">';
   const tid = hex(32);
   const root = span(tid, null, "xss_probe " + X2, now - 60_000, 20, { attributes: { "prompt.user": X1, "evil.attr": X2, [X2]: "key payload" } });
-  const chat = span(tid, root, "chat " + X1, now - 59_990, 10, { generation: { operation: "chat", requestModel: "gpt-4o", usage: { inputTokens: 5, outputTokens: 5 }, costUsd: 0.0001, contentRecorded: true,
-    systemInstructions: [{ type: "text", content: X2 }], inputMessages: [{ role: "user", parts: [{ type: "text", content: X1 }] }], outputMessages: [{ role: "assistant", parts: [{ type: "text", content: X2 }] }] } });
+  const chat = span(tid, root, "chat " + X1, now - 59_990, 10, { generation: gen({ operation: "chat", requestModel: "gpt-4o", usage: { inputTokens: 5, outputTokens: 5 }, costUsd: 0.0001, contentRecorded: true,
+    systemInstructions: [{ type: "text", content: X2 }], inputMessages: [{ role: "user", parts: [{ type: "text", content: X1 }] }], outputMessages: [{ role: "assistant", parts: [{ type: "text", content: X2 }] }] }) });
   add([root, chat]);
 }
 
@@ -157,7 +170,7 @@ function sessions() {
     const cost = ts.reduce((c, t) => (t.summary.costUsd == null ? c : (c ?? 0) + t.summary.costUsd), null);
     return { session: { id, service: f.rootService, userId: f.userId, traceCount: ts.length, errorCount: ts.reduce((n, t) => n + t.summary.errorCount, 0), generationCount: ts.reduce((n, t) => n + t.summary.generationCount, 0),
       firstTime: f.startTime, firstUnixNano: f.startUnixNano, lastTime: l.startTime, lastUnixNano: l.startUnixNano, durationMs: Date.parse(l.startTime) + l.durationMs - Date.parse(f.startTime),
-      inputTokens: ts.reduce((n, t) => n + t.summary.inputTokens, 0), outputTokens: ts.reduce((n, t) => n + t.summary.outputTokens, 0), costUsd: cost, success: ts.every((t) => !t.summary.errorCount) }, ts };
+      inputTokens: ts.reduce((n, t) => n + t.summary.inputTokens, 0), outputTokens: ts.reduce((n, t) => n + t.summary.outputTokens, 0), costUsd: cost, success: id.endsWith("3") ? null : ts.every((t) => !t.summary.errorCount) }, ts };
   }).sort((a, b) => Date.parse(b.session.lastTime) - Date.parse(a.session.lastTime));
 }
 
@@ -188,6 +201,8 @@ function metrics(q) {
   }) };
 }
 
+function start0(q) { const v = q.get("start"); return v ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : Date.now() - 3_600_000; }
+
 function api(path, q) {
   if (path === "/api/v1/traces") { const { items, next } = page(searchTraces(q), q); return { traces: items.map((t) => t.summary), nextCursor: next }; }
   let m = /^\/api\/v1\/traces\/([^/]+)$/.exec(path);
@@ -201,7 +216,7 @@ function api(path, q) {
     return { session: s.session, traces: s.ts.map((t) => { const g = t.spans.find((x) => x.generation)?.generation; return { ...t.summary, firstUserMessage: g?.inputMessages?.[0]?.parts?.[0]?.content ?? "", lastAnswer: g?.outputMessages?.[0]?.parts?.[0]?.content ?? "" }; }) };
   }
   if (path === "/api/v1/metrics/genai") return metrics(q);
-  if (path === "/api/v1/models") { const r = metrics(q); return { models: r.groups.map((g) => ({ model: g.key, provider: "openai", calls: g.points.reduce((n, p) => n + p.calls, 0), errors: 0, inputTokens: 0, outputTokens: 0, costUsd: null, firstTime: "", lastTime: "" })) }; }
+  if (path === "/api/v1/models") { const r = metrics(q); return { models: r.groups.map((g) => ({ model: g.key, provider: "openai", calls: g.points.reduce((n, p) => n + p.calls, 0), errors: 0, inputTokens: 0, outputTokens: 0, costUsd: null, firstTime: iso(start0(q)), firstUnixNano: ns(start0(q)), lastTime: iso(Date.now()), lastUnixNano: ns(Date.now()) })) }; }
   if (path === "/api/v1/info") return { version: "mock", otlpGrpc: "127.0.0.1:4317", otlpHttp: `http://127.0.0.1:${PORT}`, breezeConnectionString: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:4319/", authRequired: !!TOKEN };
   return [404, { error: "unknown API path " + path }];
 }
@@ -214,8 +229,9 @@ createServer(async (req, res) => {
     if (TOKEN && req.headers.authorization !== "Bearer " + TOKEN) { res.writeHead(401, { "Content-Type": "application/json" }); return res.end(JSON.stringify({ error: "missing or wrong API token: send Authorization: Bearer <token>" })); }
     let out = api(url.pathname, url.searchParams), status = 200;
     if (Array.isArray(out)) [status, out] = out;
-    res.writeHead(status, { "Content-Type": "application/json" });
-    return res.end(JSON.stringify(out));
+    // As internal/api/respond.go: nextCursor absent on the last page, <>& escaped.
+    res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff" });
+    return res.end(JSON.stringify(out).replace(/[<>&]/g, (c) => "\\u00" + c.charCodeAt(0).toString(16)));
   }
   res.setHeader("Content-Security-Policy", CSP);
   const rel = normalize(url.pathname).replace(/^(\.\.[/\\])+/, "");

@@ -80,13 +80,14 @@ export interface Message {
   parts: Part[] | null;
 }
 
+/** Token counts: null (or absent) when the instrumentation did not report them. */
 export interface Usage {
-  inputTokens?: number;
-  outputTokens?: number;
-  cachedInputTokens?: number;
-  cacheCreationTokens?: number;
-  reasoningTokens?: number;
-  totalTokens?: number;
+  inputTokens?: number | null;
+  outputTokens?: number | null;
+  cachedInputTokens?: number | null;
+  cacheCreationTokens?: number | null;
+  reasoningTokens?: number | null;
+  totalTokens?: number | null;
 }
 
 export interface Generation {
@@ -121,6 +122,7 @@ export interface Span {
   service: string;
   startTime: string;
   startUnixNano: string;
+  endTime?: string;
   endUnixNano: string;
   durationMs: number;
   status: Status;
@@ -157,7 +159,8 @@ export interface Session {
   inputTokens: number;
   outputTokens: number;
   costUsd: number | null;
-  success: boolean;
+  /** The app's session.success attribute; null when it never set one. */
+  success: boolean | null;
 }
 
 export interface MetricPoint {

@@ -8,12 +8,15 @@ import { TracesPage } from "./pages/TracesPage";
 import { match, navigate, useLocation, type Location } from "./router";
 import { toggleTheme, useTheme } from "./theme";
 
+/** Replaces the current URL after the render (navigating during a render would be lost). */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, true), [to]);
+  return null;
+}
+
 function Route({ loc }: { loc: Location }) {
   const p = loc.path;
-  if (p === "/" || p === "") {
-    navigate("/traces", true);
-    return null;
-  }
+  if (p === "/" || p === "") return <Redirect to={"/traces" + (loc.query.toString() ? "?" + loc.query.toString() : "")} />;
   if (p === "/traces") return <TracesPage loc={loc} />;
   let m = match("/traces/:id", p);
   if (m) return <TracePage id={m.id} loc={loc} key={m.id} />;

@@ -5,5 +5,6 @@ import { initTheme } from "./theme";
 import "./styles/app.css";
 
 initTheme();
+if (window.location.pathname === "/") history.replaceState(null, "", "/traces" + window.location.search);
 installLinkInterceptor();
 render(<App />, document.getElementById("app")!);

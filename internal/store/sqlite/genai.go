@@ -16,6 +16,7 @@ import (
 type rollupRow struct {
 	rollupKey
 	rollup
+	raw []byte // encoded latency histogram, decoded only by readers that need it
 }
 
 // loadRollups reads the rollups of [start, end), dropping metric-sourced rows of services that
@@ -30,14 +31,9 @@ func (s *Store) loadRollups(ctx context.Context, start, end int64) ([]rollupRow,
 	spanServices := make(map[string]bool)
 	for rows.Next() {
 		var r rollupRow
-		var h []byte
 		if err := rows.Scan(&r.minute, &r.service, &r.operation, &r.model, &r.provider, &r.source, &r.calls,
-			&r.errors, &r.in, &r.out, &r.cost, &r.costN, &h); err != nil {
+			&r.errors, &r.in, &r.out, &r.cost, &r.costN, &r.raw); err != nil {
 			return nil, fmt.Errorf("scan rollup: %w", err)
-		}
-		r.h = make(hist)
-		if err := decodeHist(h, r.h); err != nil {
-			return nil, fmt.Errorf("rollup histogram: %w", err)
 		}
 		if r.source == sourceSpans {
 			spanServices[r.service] = true
@@ -60,12 +56,12 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 		step = time.Minute
 	}
 	if step%time.Minute != 0 {
-		return nil, fmt.Errorf("step %s: want a whole number of minutes", step)
+		return nil, store.InvalidQuery("step", "%s: want a whole number of minutes", step)
 	}
 	switch gq.GroupBy {
 	case "", "model", "service", "operation":
 	default:
-		return nil, fmt.Errorf("groupBy %q: want model, service, operation or empty", truncate(gq.GroupBy))
+		return nil, store.InvalidQuery("groupBy", "%q: want model, service, operation or empty", truncate(gq.GroupBy))
 	}
 	end := gq.End
 	if end.IsZero() {
@@ -81,7 +77,7 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 		return &store.GenAISeries{Step: step, Groups: []store.GenAIGroup{}}, nil
 	}
 	if n > 100_000 {
-		return nil, fmt.Errorf("%d steps of %s: choose a larger step (at most 100000 points)", n, step)
+		return nil, store.InvalidQuery("step", "%d steps of %s between start and end: choose a larger step (at most 100000 points)", n, step)
 	}
 	rows, err := s.loadRollups(ctx, start, end.UnixNano())
 	if err != nil {
@@ -89,7 +85,7 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 	}
 	type acc struct {
 		points []store.GenAIPoint
-		hists  []hist
+		hists  []*[histBuckets]uint64
 	}
 	groups := make(map[string]*acc)
 	var keys []string
@@ -100,7 +96,7 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 		key := map[string]string{"": "", "model": r.model, "service": r.service, "operation": r.operation}[gq.GroupBy]
 		g := groups[key]
 		if g == nil {
-			g = &acc{points: make([]store.GenAIPoint, n), hists: make([]hist, n)}
+			g = &acc{points: make([]store.GenAIPoint, n), hists: make([]*[histBuckets]uint64, n)}
 			groups[key] = g
 			keys = append(keys, key)
 		}
@@ -115,14 +111,14 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 		p.OutputTokens += r.out
 		p.CostUSD += r.cost
 		if g.hists[i] == nil {
-			g.hists[i] = make(hist)
+			g.hists[i] = new([histBuckets]uint64)
 		}
-		for b, c := range r.h {
-			g.hists[i][b] += c
+		if err := addHist(r.raw, g.hists[i]); err != nil {
+			return nil, fmt.Errorf("rollup histogram: %w", err)
 		}
 	}
 	if gq.GroupBy == "" && len(keys) == 0 {
-		groups[""] = &acc{points: make([]store.GenAIPoint, n), hists: make([]hist, n)}
+		groups[""] = &acc{points: make([]store.GenAIPoint, n), hists: make([]*[histBuckets]uint64, n)}
 		keys = []string{""}
 	}
 	slices.Sort(keys)
@@ -132,7 +128,13 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 		for i := range g.points {
 			p := &g.points[i]
 			p.TimeUnixNano = start + int64(i)*stepNs
-			if h := g.hists[i]; h != nil {
+			if a := g.hists[i]; a != nil {
+				h := make(hist)
+				for b, c := range a {
+					if c > 0 {
+						h[b] = c
+					}
+				}
 				p.P50Ms, p.P95Ms, p.P99Ms = h.quantile(0.50), h.quantile(0.95), h.quantile(0.99)
 			}
 		}
@@ -292,18 +294,21 @@ func (s *Store) Session(ctx context.Context, id string) (*store.SessionDetail, e
 			return fmt.Errorf("traces of session %q: %w", truncate(id), err)
 		}
 		defer rows.Close()
+		var seqs []int64
 		for rows.Next() {
-			t, err := scanSummary(rows)
+			var seq int64
+			t, err := scanSummary(withSeq{rows, &seq})
 			if err != nil {
 				return fmt.Errorf("scan trace of session: %w", err)
 			}
 			sd.Traces = append(sd.Traces, store.SessionTrace{TraceSummary: t})
+			seqs = append(seqs, seq)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		for i := range sd.Traces {
-			if err := s.conversationTurn(ctx, tx, &sd.Traces[i]); err != nil {
+			if err := s.conversationTurn(ctx, tx, &sd.Traces[i], seqs[i]); err != nil {
 				return err
 			}
 		}
@@ -317,8 +322,8 @@ func (s *Store) Session(ctx context.Context, id string) (*store.SessionDetail, e
 
 // conversationTurn fills the first user message of the trace's earliest generation and the last
 // output message of its latest generation.
-func (s *Store) conversationTurn(ctx context.Context, tx *sql.Tx, st *store.SessionTrace) error {
-	rows, err := tx.QueryContext(ctx, q("generation_spans"), st.TraceID[:])
+func (s *Store) conversationTurn(ctx context.Context, tx *sql.Tx, st *store.SessionTrace, seq int64) error {
+	rows, err := tx.QueryContext(ctx, q("generation_spans"), seq)
 	if err != nil {
 		return fmt.Errorf("generations of trace %s: %w", st.TraceID, err)
 	}

@@ -14,7 +14,7 @@ import (
 // series holding its latest mq.Limit points in time order.
 func (s *Store) MetricSeries(ctx context.Context, mq store.MetricQuery) ([]store.MetricSeries, error) {
 	if mq.Name == "" {
-		return nil, fmt.Errorf("metric series: a metric name is required")
+		return nil, store.InvalidQuery("name", "a metric name is required")
 	}
 	limit := mq.Limit
 	if limit <= 0 {

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -156,7 +158,7 @@ func (s *Store) prepareSpan(r *spanRow) {
 	encodeSpan(&e, sp)
 	r.data = s.compress(make([]byte, 0, len(e.b)/2+64), e.b)
 	r.attrs = attrSearchText(sp.Attributes)
-	r.content = sp.ContentText()
+	r.content = distinctWords(sp.ContentText())
 	if g := sp.Generation; g != nil {
 		r.model = g.RequestModel
 		if r.model == "" {
@@ -170,9 +172,88 @@ func (s *Store) prepareLog(r *logRow) {
 	encodeLog(&e, r.l)
 	r.data = s.compress(nil, e.b)
 	if !r.l.TraceID.IsZero() {
-		r.content = r.l.ContentText()
+		r.content = distinctWords(r.l.ContentText())
 	}
 }
+
+// isWordRune reports whether r is part of a word for full-text search: what FTS5's unicode61
+// tokenizer keeps (letters, numbers, private use) and combining marks.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Co, r)
+}
+
+// distinctWords reduces text to its distinct words, space-separated, in first-seen order. The
+// full-text index keeps no positions or counts (detail=none), so indexing each word once finds
+// the same documents while the tokenizer and index writer do a fraction of the work. Words
+// differing only in ASCII case are one word (the tokenizer folds case); other words are
+// compared exactly, so nothing the tokenizer would tell apart is dropped. Words are compared by
+// a 64-bit hash (a collision, about 1 in 10^16 per pair, would only drop one word of one
+// document from the index).
+func distinctWords(text string) string {
+	if text == "" {
+		return ""
+	}
+	seen := make(map[uint64]struct{}, 256)
+	out := make([]byte, 0, len(text)/2)
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	for i := 0; i < len(text); {
+		c := text[i]
+		// Skip separators.
+		if c < utf8.RuneSelf {
+			if !asciiWord[c] {
+				i++
+				continue
+			}
+		} else if r, n := utf8.DecodeRuneInString(text[i:]); !isWordRune(r) {
+			i += n
+			continue
+		}
+		start := i
+		h := uint64(offset)
+		for i < len(text) {
+			c := text[i]
+			if c < utf8.RuneSelf {
+				if !asciiWord[c] {
+					break
+				}
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				h = (h ^ uint64(c)) * prime
+				i++
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if !isWordRune(r) {
+				break
+			}
+			for k := range n {
+				h = (h ^ uint64(text[i+k])) * prime
+			}
+			i += n
+		}
+		if _, dup := seen[h]; dup {
+			continue
+		}
+		seen[h] = struct{}{}
+		if len(out) > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, text[start:i]...)
+	}
+	return string(out)
+}
+
+// asciiWord marks the ASCII letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
 
 // attrSearchText renders short attributes as "\nkey=value\n..." so an attribute filter is one
 // instr() over a small column instead of a blob decode.

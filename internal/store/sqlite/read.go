@@ -78,6 +78,14 @@ const summaryCols = `t.trace_id, t.start_ns, t.end_ns, t.root_name, t.root_servi
 
 type scanner interface{ Scan(dest ...any) error }
 
+// withSeq scans a leading seq column before the columns its scanner's caller asks for.
+type withSeq struct {
+	scanner
+	seq *int64
+}
+
+func (w withSeq) Scan(dest ...any) error { return w.scanner.Scan(append([]any{w.seq}, dest...)...) }
+
 func scanSummary(row scanner) (store.TraceSummary, error) {
 	var t store.TraceSummary
 	var id []byte
@@ -101,8 +109,11 @@ func scanSummary(row scanner) (store.TraceSummary, error) {
 func (s *Store) GetTrace(ctx context.Context, id telemetry.TraceID) (*store.Trace, error) {
 	var t store.Trace
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		t.Summary, err = scanSummary(tx.QueryRowContext(ctx, q("trace_summary"), id[:]))
+		var seq int64
+		err := tx.QueryRowContext(ctx, q("trace_seq"), id[:]).Scan(&seq)
+		if err == nil {
+			t.Summary, err = scanSummary(tx.QueryRowContext(ctx, q("trace_summary"), seq))
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("trace %s: %w", id, store.ErrNotFound)
 		}
@@ -110,7 +121,7 @@ func (s *Store) GetTrace(ctx context.Context, id telemetry.TraceID) (*store.Trac
 			return fmt.Errorf("trace %s summary: %w", id, err)
 		}
 		res := s.newResources(ctx, tx)
-		if t.Spans, err = s.traceSpans(ctx, tx, res, id); err != nil {
+		if t.Spans, err = s.traceSpans(ctx, tx, res, id, seq); err != nil {
 			return err
 		}
 		t.Logs, err = s.traceLogs(ctx, tx, res, id)
@@ -122,8 +133,8 @@ func (s *Store) GetTrace(ctx context.Context, id telemetry.TraceID) (*store.Trac
 	return &t, nil
 }
 
-func (s *Store) traceSpans(ctx context.Context, tx *sql.Tx, res *resources, id telemetry.TraceID) ([]*telemetry.Span, error) {
-	rows, err := tx.QueryContext(ctx, q("trace_spans"), id[:])
+func (s *Store) traceSpans(ctx context.Context, tx *sql.Tx, res *resources, id telemetry.TraceID, seq int64) ([]*telemetry.Span, error) {
+	rows, err := tx.QueryContext(ctx, q("trace_spans"), seq)
 	if err != nil {
 		return nil, fmt.Errorf("spans of trace %s: %w", id, err)
 	}

@@ -3,11 +3,14 @@
 -- name: trace_summary
 SELECT trace_id, start_ns, end_ns, root_name, root_service, has_root, span_count, error_count, gen_count,
   in_tok, out_tok, cost, session, user_id, models
-FROM traces WHERE trace_id = ?;
+FROM traces WHERE seq = ?;
+
+-- name: trace_seq
+SELECT seq FROM trace_ids WHERE trace_id = ?;
 
 -- name: trace_spans
 SELECT span_id, parent_id, start_ns, end_ns, service, name, kind, status, session, res_id, data
-FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id;
+FROM spans WHERE seq = ? ORDER BY start_ns, span_id;
 
 -- name: trace_logs
 SELECT time_ns, span_id, severity, res_id, data FROM logs WHERE trace_id = ? ORDER BY time_ns, id;
@@ -29,12 +32,12 @@ SELECT id, service, user_id, trace_count, error_count, gen_count, first_ns, last
 FROM sessions WHERE id = ?;
 
 -- name: session_traces
-SELECT trace_id, start_ns, end_ns, root_name, root_service, has_root, span_count, error_count, gen_count,
+SELECT seq, trace_id, start_ns, end_ns, root_name, root_service, has_root, span_count, error_count, gen_count,
   in_tok, out_tok, cost, session, user_id, models
 FROM traces WHERE session = ? AND session <> '' ORDER BY start_ns, trace_id;
 
 -- name: generation_spans
-SELECT start_ns, end_ns, data FROM spans WHERE trace_id = ? AND model IS NOT NULL ORDER BY start_ns, span_id;
+SELECT start_ns, end_ns, data FROM spans WHERE seq = ? AND model IS NOT NULL ORDER BY start_ns, span_id;
 
 -- name: rollups
 SELECT minute_ns, service, operation, model, provider, source, calls, errors, in_tok, out_tok, cost, cost_n, hist

@@ -124,16 +124,20 @@ func (s *Store) deleteTraceChunk(ctx context.Context, cutoff int64, res *store.R
 		if err != nil {
 			return fmt.Errorf("select old traces: %w", err)
 		}
-		var ids [][]byte
+		type old struct {
+			seq int64
+			id  []byte
+		}
+		var ids []old
 		sessions := make(map[string]bool)
 		for rows.Next() {
-			var id []byte
+			var o old
 			var session string
-			if err := rows.Scan(&id, &session); err != nil {
+			if err := rows.Scan(&o.seq, &o.id, &session); err != nil {
 				rows.Close()
 				return fmt.Errorf("scan old trace: %w", err)
 			}
-			ids = append(ids, id)
+			ids = append(ids, o)
 			if session != "" {
 				sessions[session] = true
 			}
@@ -143,10 +147,14 @@ func (s *Store) deleteTraceChunk(ctx context.Context, cutoff int64, res *store.R
 			return err
 		}
 		var spans, logs int64
-		for _, id := range ids {
+		for _, o := range ids {
 			for _, name := range []string{"delete_trace_spans", "delete_trace_logs", "delete_trace_fts",
-				"delete_trace_fts_docs", "delete_trace"} {
-				r, err := w.exec(name, id)
+				"delete_trace_fts_docs", "delete_trace", "delete_trace_id"} {
+				var arg any = o.seq
+				if name == "delete_trace_logs" || name == "delete_trace_id" {
+					arg = o.id
+				}
+				r, err := w.exec(name, arg)
 				if err != nil {
 					return err
 				}
@@ -211,10 +219,15 @@ func (s *Store) compact(ctx context.Context) error {
 	return nil
 }
 
-// diskBytes is the size of the database file and its WAL.
+// DiskBytes is the size of the store on disk: the database file plus its WAL (and the shared
+// memory index), read from the file system without touching the database, so it is cheap
+// enough for every /metrics scrape. Stats().DiskBytes is the same number.
+func (s *Store) DiskBytes() int64 { return s.diskBytes() }
+
+// diskBytes is the size of the database file, its WAL and its shared-memory index.
 func (s *Store) diskBytes() int64 {
 	var n int64
-	for _, p := range []string{s.path, s.path + "-wal"} {
+	for _, p := range []string{s.path, s.path + "-wal", s.path + "-shm"} {
 		if fi, err := os.Stat(p); err == nil {
 			n += fi.Size()
 		}

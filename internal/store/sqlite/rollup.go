@@ -70,6 +70,19 @@ func decodeHist(b []byte, into hist) error {
 	return d.err
 }
 
+// addHist adds an encoded histogram into a dense one (the dashboard's per-step accumulator).
+func addHist(b []byte, into *[histBuckets]uint64) error {
+	d := &decoder{b: b}
+	for len(d.b) > 0 && d.err == nil {
+		i, c := d.uvarint(), d.uvarint()
+		if i >= histBuckets {
+			return errCorrupt
+		}
+		into[i] += c
+	}
+	return d.err
+}
+
 // quantile returns the q-quantile (0..1), or nil for an empty histogram.
 func (h hist) quantile(q float64) *float64 {
 	var total uint64

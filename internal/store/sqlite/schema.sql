@@ -1,4 +1,4 @@
--- Cairn SQLite schema, version 1 (PRAGMA user_version).
+-- Cairn SQLite schema, version 2 (PRAGMA user_version).
 -- Layout: compact promoted columns for search beside a zstd-compressed blob ("data") read only
 -- to show an item. Secondary indexes are kept to the minimum the reads need: every index costs
 -- ingest speed.
@@ -12,8 +12,20 @@ CREATE TABLE resources (
   data BLOB NOT NULL        -- encoded attributes (uncompressed, small)
 );
 
+-- Every trace id seen (by a span or a linked log record) gets a sequence number in arrival order.
+-- This narrow table is the only structure keyed by the random trace id; everything bulky is keyed
+-- by seq, so inserts append near the end of their B-trees instead of dirtying a random page each
+-- (at 1M spans, random keys made every insert rewrite a whole page into the WAL).
+CREATE TABLE trace_ids (
+  trace_id BLOB    PRIMARY KEY,
+  seq      INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Spans append in arrival order (rowid); spans_key finds a trace's spans and makes a retried
+-- span a no-op. Both grow at their end, since seq grows with arrival.
 CREATE TABLE spans (
-  trace_id  BLOB    NOT NULL,
+  id        INTEGER PRIMARY KEY,
+  seq       INTEGER NOT NULL, -- trace_ids.seq
   span_id   BLOB    NOT NULL,
   parent_id BLOB,             -- NULL for a root span
   start_ns  INTEGER NOT NULL,
@@ -28,13 +40,14 @@ CREATE TABLE spans (
   session   TEXT,
   res_id    INTEGER,          -- resources.id
   attrs     TEXT    NOT NULL, -- "\nkey=value\n..." for short attribute values: attribute search
-  data      BLOB    NOT NULL, -- zstd(encoded rest of the span)
-  PRIMARY KEY (trace_id, span_id)
+  data      BLOB    NOT NULL  -- zstd(encoded rest of the span)
 );
+CREATE UNIQUE INDEX spans_key ON spans (seq, span_id);
 
--- Trace summaries, maintained at write time.
+-- Trace summaries, maintained at write time, keyed (rowid) by trace_ids.seq.
 CREATE TABLE traces (
-  trace_id     BLOB PRIMARY KEY,
+  seq          INTEGER PRIMARY KEY,
+  trace_id     BLOB    NOT NULL,
   start_ns     INTEGER NOT NULL,
   end_ns       INTEGER NOT NULL,
   root_name    TEXT    NOT NULL,
@@ -52,17 +65,19 @@ CREATE TABLE traces (
   services     TEXT    NOT NULL, -- "\ns1\ns2\n": pre-filter before probing spans
   success      INTEGER,          -- session.success: NULL unset, 0, 1
   success_ns   INTEGER           -- start of the span that set success
-) WITHOUT ROWID;
+);
 CREATE INDEX traces_start ON traces (start_ns, trace_id);
 CREATE INDEX traces_session ON traces (session, start_ns) WHERE session <> '';
 
 -- Full text over generation content and log bodies. Contentless: the text lives in the blobs.
+-- Only distinct words are indexed (detail=none keeps no positions or counts anyway). The fts
+-- rowid is a document id in arrival order; fts_docs maps it to its trace.
 CREATE VIRTUAL TABLE fts USING fts5 (body, content = '', contentless_delete = 1, detail = none);
 CREATE TABLE fts_docs (
-  id       INTEGER PRIMARY KEY, -- fts rowid
-  trace_id BLOB NOT NULL
+  id  INTEGER PRIMARY KEY, -- fts rowid
+  seq INTEGER NOT NULL     -- trace_ids.seq
 );
-CREATE INDEX fts_docs_trace ON fts_docs (trace_id);
+CREATE INDEX fts_docs_seq ON fts_docs (seq);
 
 CREATE TABLE logs (
   id       INTEGER PRIMARY KEY,

@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/cairn-dev/cairn/internal/store"
 	"github.com/cairn-dev/cairn/internal/telemetry"
@@ -48,6 +49,9 @@ func (s *Store) SearchTraces(ctx context.Context, tq store.TraceQuery) (store.Tr
 	limit = min(limit, maxLimit)
 	b := &sqlBuilder{}
 	if err := traceConds(b, tq); err != nil {
+		return store.TracePage{}, err
+	}
+	if err := s.textCond(ctx, b, tq.Text); err != nil {
 		return store.TracePage{}, err
 	}
 	query := "SELECT " + summaryCols + " FROM traces t" + b.clause() +
@@ -98,7 +102,7 @@ func traceConds(b *sqlBuilder, tq store.TraceQuery) error {
 	case "ok":
 		b.where("t.error_count = 0")
 	default:
-		return fmt.Errorf("status %q: want \"ok\" or \"error\"", truncate(tq.Status))
+		return store.InvalidQuery("status", "%q: want \"ok\" or \"error\"", truncate(tq.Status))
 	}
 	if tq.MinDuration > 0 {
 		b.where("t.end_ns - t.start_ns >= ?", tq.MinDuration.Nanoseconds())
@@ -119,10 +123,34 @@ func traceConds(b *sqlBuilder, tq store.TraceQuery) error {
 		b.where("instr(t.services, ?) > 0", "\n"+setItem(tq.Service)+"\n")
 	}
 	spanConds(b, tq)
-	if m := ftsQuery(tq.Text); m != "" {
-		// The match set is built once; probing FTS per candidate trace measured far slower.
-		b.where("t.trace_id IN (SELECT d.trace_id FROM fts_docs d WHERE d.id IN (SELECT rowid FROM fts WHERE fts MATCH ?))", m)
+	return nil
+}
+
+// ftsMaterializeMax is the number of matching documents up to which a text search builds the
+// whole match set; past it the words are common, and probing the index per trace, newest first,
+// finds a page after a few probes instead of collecting (and sorting) every match.
+var ftsMaterializeMax = 20_000 // a variable for tests
+
+// textCond adds the full-text condition, choosing by how many documents match: a rare word is
+// answered from its match set (a few traces, sorted), a common word by walking traces newest
+// first and probing the index for each until the page is full.
+func (s *Store) textCond(ctx context.Context, b *sqlBuilder, text string) error {
+	m := ftsQuery(text)
+	if m == "" {
+		return nil
 	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?)",
+		m, ftsMaterializeMax+1).Scan(&n); err != nil {
+		return fmt.Errorf("full-text search: %w", err)
+	}
+	if n <= ftsMaterializeMax {
+		b.where("t.seq IN (SELECT d.seq FROM fts_docs d WHERE d.id IN (SELECT rowid FROM fts WHERE fts MATCH ?))", m)
+		return nil
+	}
+	// CROSS JOIN keeps fts_docs outer: each probe is one rowid lookup in the index, not a
+	// walk of every match.
+	b.where("EXISTS (SELECT 1 FROM fts_docs d CROSS JOIN fts WHERE d.seq = t.seq AND fts.rowid = d.id AND fts MATCH ?)", m)
 	return nil
 }
 
@@ -132,7 +160,7 @@ func spanConds(b *sqlBuilder, tq store.TraceQuery) {
 		return
 	}
 	sb := &sqlBuilder{}
-	sb.where("s.trace_id = t.trace_id")
+	sb.where("s.seq = t.seq")
 	if tq.Service != "" {
 		sb.where("s.service = ?", tq.Service)
 	}
@@ -154,26 +182,37 @@ func spanConds(b *sqlBuilder, tq store.TraceQuery) {
 // (detail=none, much cheaper to write), so words are split where the tokenizer would split them
 // and each is matched on its own.
 func ftsQuery(text string) string {
-	words := strings.FieldsFunc(text, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
-	})
+	words := strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) })
 	for i, w := range words {
 		words[i] = `"` + w + `"`
 	}
 	return strings.Join(words, " ")
 }
 
+// Cursors are URL-safe base64 of "<ns>:<hex id>:<check>", check being 8 hex digits of a hash
+// of the rest: a cursor edited by hand or cut short is refused instead of silently paging from
+// an arbitrary point.
 func encodeCursor(ns int64, id []byte) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(ns, 10) + ":" + hex.EncodeToString(id)))
+	body := strconv.FormatInt(ns, 10) + ":" + hex.EncodeToString(id)
+	return base64.RawURLEncoding.EncodeToString([]byte(body + ":" + cursorCheck(body)))
 }
 
+func cursorCheck(body string) string {
+	return fmt.Sprintf("%08x", uint32(xxhash.Sum64String("cairn-cursor\x00"+body)))
+}
+
+// decodeCursor parses a cursor; the error wraps store.ErrInvalidQuery and names the parameter.
 func decodeCursor(c string) (int64, []byte, error) {
-	bad := fmt.Errorf("cursor %q is not one this server returned: start again without a cursor", truncate(c))
+	bad := store.InvalidQuery("cursor", "%q is not one this server returned: pass nextCursor from the previous page, or start again without a cursor", truncate(c))
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return 0, nil, bad
 	}
-	n, id, ok := strings.Cut(string(raw), ":")
+	i := strings.LastIndexByte(string(raw), ':')
+	if i < 0 || string(raw[i+1:]) != cursorCheck(string(raw[:i])) {
+		return 0, nil, bad
+	}
+	n, id, ok := strings.Cut(string(raw[:i]), ":")
 	if !ok {
 		return 0, nil, bad
 	}

@@ -26,3 +26,11 @@ func openTest(t testing.TB) *Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
 }
+
+// TestConformanceTextProbe runs the suite with every text search taking the probing path
+// (the one common words take).
+func TestConformanceTextProbe(t *testing.T) {
+	defer func(v int) { ftsMaterializeMax = v }(ftsMaterializeMax)
+	ftsMaterializeMax = 0
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })
+}

@@ -4,7 +4,13 @@
 //
 // Layout: spans, logs and metric points keep a few compact promoted columns for searching beside
 // a zstd-compressed blob (see blob.go) read only to show an item. Resources are stored once in a
-// dictionary. Trace summaries, sessions, operations, GenAI per-minute rollups and row counters
+// dictionary. Every trace id gets a sequence number in arrival order (table trace_ids, the only
+// B-tree keyed by the random id); spans, summaries and full-text documents are keyed by it, so
+// ingest appends instead of rewriting a random page per span.
+//
+// Durability: WAL with synchronous=NORMAL. Write returns after its transaction is committed to
+// the WAL, which survives a crash or kill -9 of the process; only an operating-system crash or
+// power loss can lose the last transactions (the WAL is fsynced at each checkpoint). Trace summaries, sessions, operations, GenAI per-minute rollups and row counters
 // are maintained in the same transaction as the data they summarise, so reads never scan spans
 // to answer a list or a dashboard.
 package sqlite
@@ -29,7 +35,10 @@ import (
 )
 
 // schemaVersion is stored in PRAGMA user_version. Bump it with a migration when schema.sql changes.
-const schemaVersion = 1
+const schemaVersion = 2
+
+// pageSize is the page size of new databases.
+var pageSize = 4096
 
 //go:embed schema.sql
 var schemaSQL string
@@ -57,6 +66,8 @@ type Store struct {
 	knownRes  map[int64]bool   // resource ids already in the dictionary
 	knownOps  map[opKey]bool   // operations already stored
 	cumulated map[string]cumul // last cumulative gen_ai metric point per series (rollups)
+	lastSeq   int64            // highest trace_ids.seq assigned
+	lastDoc   int64            // highest fts document id assigned
 
 	resMu    sync.Mutex
 	resCache map[int64][]byte // encoded resources by id, for readers
@@ -107,6 +118,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		return nil, err
+	}
+	if err := s.w.QueryRowContext(ctx, q("max_seq")).Scan(&s.lastSeq); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("read trace sequence of %s: %w", path, err)
+	}
+	if err := s.w.QueryRowContext(ctx, q("max_doc")).Scan(&s.lastDoc); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("read text document sequence of %s: %w", path, err)
 	}
 	if s.r, err = openDB(drv, path, max(opts.CacheMB/4, 8), true); err != nil {
 		s.w.Close()
@@ -191,8 +210,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	// auto_vacuum must be set before the first table is created, outside a transaction.
 	// The connection already wrote the header (journal_mode=WAL), so VACUUM the empty file to
 	// apply it.
-	// 16 KiB pages: rows carry ~1 KB compressed blobs, and bigger pages mean fewer page writes.
-	if _, err := s.w.ExecContext(ctx, "PRAGMA page_size = 16384"); err != nil {
+	// Page size: every B-tree keyed by something random (trace ids, session ids) dirties about
+	// one page per insert, and each dirty page is written whole to the WAL; smaller pages keep
+	// that cost down, while appends (spans, summaries, text) do not care.
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", pageSize)); err != nil {
 		return fmt.Errorf("set page_size on %s: %w", s.path, err)
 	}
 	if _, err := s.w.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -211,7 +212,7 @@ func TestRetainBySize(t *testing.T) {
 // and checks the write succeeds and reading back returns what was written.
 func FuzzWrite(f *testing.F) {
 	f.Add([]byte("0123456789abcdef"), "gen_ai.prompt", "Recommend a hike", int64(42), 0.5, []byte{0, 1})
-	f.Add([]byte{}, "", "", int64(-1), -0.0, []byte(nil))
+	f.Add([]byte{}, "", "", int64(-1), math.Copysign(0, -1), []byte(nil))
 	f.Add([]byte("\xff\xfe"), "k\n=v", "a\nb=c\x00", int64(1)<<62, 1e300, []byte("\x00\x00"))
 	s := openTest(f)
 	n := 0
@@ -255,4 +256,18 @@ func FuzzWrite(f *testing.F) {
 			t.Fatalf("SearchTraces: %v", err)
 		}
 	})
+}
+
+func TestDistinctWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                           "",
+		"The cat, the CAT; a cat!":   "The cat a",
+		"Ünïcode ünïcode Ünïcode x1": "Ünïcode ünïcode x1",
+		"  -- ":                      "",
+		"a½b café café":              "a½b café",
+	} {
+		if got := distinctWords(in); got != want {
+			t.Errorf("distinctWords(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

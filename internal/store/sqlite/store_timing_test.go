@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,11 +28,15 @@ type benchGen struct {
 	rng  *rand.Rand
 	res  []*telemetry.Resource
 	next int
-	now  int64
+	now  int64 // start of the first trace
+	gap  int64 // between trace starts, ns
 }
 
+// rareWord is in the prompt of one trace in 1,000 (traces numbered 1000, 2000, ...).
+const rareWord = "quokka"
+
 func newBenchGen(seed uint64) *benchGen {
-	g := &benchGen{rng: rand.New(rand.NewPCG(seed, 1)), now: time.Now().Add(-24 * time.Hour).UnixNano()}
+	g := &benchGen{rng: rand.New(rand.NewPCG(seed, 1)), now: time.Now().Add(-24 * time.Hour).UnixNano(), gap: 1e6}
 	for i := range 4 {
 		g.res = append(g.res, &telemetry.Resource{Attributes: telemetry.Attributes{
 			"service.name": fmt.Sprintf("svc-%d", i), "service.version": "1.4.2", "telemetry.sdk.name": "opentelemetry",
@@ -57,7 +61,7 @@ func (g *benchGen) trace() []*telemetry.Span {
 	for i := range tid {
 		tid[i] = byte(g.rng.Uint32())
 	}
-	start := g.now + int64(g.next)*1e6
+	start := g.now + int64(g.next)*g.gap
 	res := g.res[g.next%len(g.res)]
 	session := "session_" + strconv.Itoa(g.next/3)
 	sid := func(k int) telemetry.SpanID {
@@ -77,6 +81,9 @@ func (g *benchGen) trace() []*telemetry.Span {
 		return s
 	}
 	prompt := g.text(2000)
+	if g.next%1000 == 0 {
+		prompt += rareWord
+	}
 	answer := g.text(300)
 	model := []string{"gpt-4o", "gpt-4o-mini", "llama3"}[g.next%3]
 	chat := mk(3, 2, "chat "+model, telemetry.SpanKindClient, 400e6+int64(g.rng.IntN(800e6)))
@@ -103,6 +110,18 @@ func (g *benchGen) trace() []*telemetry.Span {
 
 func ptr[T any](v T) *T { return &v }
 
+// rawBytes is the uncompressed encoded size of a batch's spans: what SetBytes reports, so
+// MB/s is the rate of span data stored.
+func rawBytes(b *telemetry.Batch) int64 {
+	var n int64
+	for _, sp := range b.Spans {
+		e := encoder{}
+		encodeSpan(&e, sp)
+		n += int64(len(e.b))
+	}
+	return n
+}
+
 func (g *benchGen) batch(spans int) *telemetry.Batch {
 	b := &telemetry.Batch{}
 	for len(b.Spans) < spans {
@@ -119,6 +138,7 @@ func BenchmarkWrite(b *testing.B) {
 	for i := range batches {
 		batches[i] = g.batch(1000)
 	}
+	b.SetBytes(rawBytes(batches[0]))
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -140,40 +160,7 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportMetric(float64(st.DiskBytes)/float64(max(st.Spans, 1)), "disk-B/span")
 }
 
-// prefilled is a store filled with n GenAI-shaped spans, and the trace ids written.
-func prefilled(b *testing.B, n int) (*Store, []telemetry.TraceID, time.Duration) {
-	s := openTest(b)
-	g := newBenchGen(2)
-	var ids []telemetry.TraceID
-	start := time.Now()
-	for written := 0; written < n; written += 1000 {
-		bt := g.batch(1000)
-		for i := 0; i < len(bt.Spans); i += 4 {
-			ids = append(ids, bt.Spans[i].TraceID)
-		}
-		if err := s.Write(context.Background(), bt); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return s, ids, time.Since(start)
-}
-
-// latencies runs f n times and reports p50 and p99.
-func latencies(b *testing.B, n int, f func(i int) error) {
-	d := make([]time.Duration, 0, n)
-	for i := range n {
-		t0 := time.Now()
-		if err := f(i); err != nil {
-			b.Fatal(err)
-		}
-		d = append(d, time.Since(t0))
-	}
-	slices.Sort(d)
-	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(d[len(d)*99/100].Microseconds())/1000, "p99-ms")
-}
-
-// benchSpans is the prefill size: CAIRN_BENCH_SPANS (default 200,000).
+// benchSpans is the prefill size of the read benchmarks: CAIRN_BENCH_SPANS (default 200,000).
 func benchSpans() int {
 	if v, err := strconv.Atoi(os.Getenv("CAIRN_BENCH_SPANS")); err == nil && v > 0 {
 		return v
@@ -181,55 +168,138 @@ func benchSpans() int {
 	return 200_000
 }
 
-// BenchmarkReads fills a store, then measures trace-by-id and search latencies.
-func BenchmarkReads(b *testing.B) {
-	n := benchSpans()
-	s, ids, fill := prefilled(b, n)
-	st, _ := s.Stats(context.Background())
-	b.Logf("prefill: %d spans in %s (%.0f spans/s), %.0f bytes/span on disk", st.Spans, fill,
-		float64(st.Spans)/fill.Seconds(), float64(st.DiskBytes)/float64(st.Spans))
-	ctx := context.Background()
-	end := time.Now()
-	queries := []store.TraceQuery{
-		{},
-		{Service: "svc-1"},
-		{Status: "error"},
-		{Model: "llama3"},
-		{Session: "session_100"},
-		{SpanName: "chat gpt-4o", Service: "svc-2"},
-		{Attributes: []store.AttrFilter{{Key: "gen_ai.operation.name", Value: "chat"}}},
-		{MinDuration: 1400 * time.Millisecond, End: end},
-		{Text: "waterfall meadow"},
-		{Text: "waterfall", Service: "svc-3", Status: "ok"},
+// The read benchmarks share one prefilled store (filled on first use, removed by TestMain's
+// cleanup of the process's temporary directory).
+var (
+	readStoreOnce sync.Once
+	readStore     *Store
+	readIDs       []telemetry.TraceID
+	readEnd       time.Time
+)
+
+func readFixture(b *testing.B) (*Store, []telemetry.TraceID, time.Time) {
+	readStoreOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "cairn-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := Open(context.Background(), dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := benchSpans()
+		g := newBenchGen(2)
+		g.now = time.Now().Add(-7 * 24 * time.Hour).UnixNano()
+		g.gap = int64(7*24*time.Hour) / int64(n/4)
+		start := time.Now()
+		for written := 0; written < n; written += 1000 {
+			bt := g.batch(1000)
+			for i := 0; i < len(bt.Spans); i += 4 {
+				readIDs = append(readIDs, bt.Spans[i].TraceID)
+			}
+			if err := s.Write(context.Background(), bt); err != nil {
+				b.Fatal(err)
+			}
+		}
+		st, _ := s.Stats(context.Background())
+		b.Logf("prefill: %d spans in %s (%.0f spans/s), %.0f bytes/span on disk", st.Spans, time.Since(start),
+			float64(st.Spans)/time.Since(start).Seconds(), float64(st.DiskBytes)/float64(st.Spans))
+		readStore, readEnd = s, time.Now()
+		benchCleanup = append(benchCleanup, func() { s.Close(); os.RemoveAll(dir) })
+	})
+	return readStore, readIDs, readEnd
+}
+
+var benchCleanup []func()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, f := range benchCleanup {
+		f()
 	}
-	for _, q := range queries {
-		b.Run(fmt.Sprintf("Search/%+v", q)[:min(60, len(fmt.Sprintf("Search/%+v", q)))], func(b *testing.B) {
+	os.Exit(code)
+}
+
+// BenchmarkGetTrace reads whole 4-span traces by id at random. Bytes are the trace's raw spans.
+func BenchmarkGetTrace(b *testing.B) {
+	s, ids, _ := readFixture(b)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 3))
+	tr, err := s.GetTrace(ctx, ids[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(rawBytes(&telemetry.Batch{Spans: tr.Spans}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.GetTrace(ctx, ids[rng.IntN(len(ids))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// searchCases are the trace searches measured by BenchmarkSearch and TestScale1M.
+func searchCases(end time.Time) []struct {
+	name string
+	q    store.TraceQuery
+} {
+	return []struct {
+		name string
+		q    store.TraceQuery
+	}{
+		{"all", store.TraceQuery{}},
+		{"service", store.TraceQuery{Service: "svc-1"}},
+		{"session", store.TraceQuery{Session: "session_100"}},
+		{"model", store.TraceQuery{Model: "llama3"}},
+		{"status=error", store.TraceQuery{Status: "error"}},
+		{"name+service", store.TraceQuery{SpanName: "chat gpt-4o", Service: "svc-3"}},
+		{"attr", store.TraceQuery{Attributes: []store.AttrFilter{{Key: "gen_ai.operation.name", Value: "chat"}}}},
+		{"minDuration", store.TraceQuery{MinDuration: 1400 * time.Millisecond, End: end}},
+		{"q=common", store.TraceQuery{Text: "waterfall"}},
+		{"q=common2", store.TraceQuery{Text: "waterfall meadow"}},
+		{"q=rare", store.TraceQuery{Text: rareWord}},
+		{"q=absent", store.TraceQuery{Text: "zanzibar"}},
+		{"q=common+filters", store.TraceQuery{Text: "waterfall", Service: "svc-3", Status: "ok"}},
+	}
+}
+
+// BenchmarkSearch runs each trace search (default page of 20).
+func BenchmarkSearch(b *testing.B) {
+	s, _, end := readFixture(b)
+	ctx := context.Background()
+	for _, c := range searchCases(end) {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
 			for b.Loop() {
-				latencies(b, 50, func(int) error { _, err := s.SearchTraces(ctx, q); return err })
+				if _, err := s.SearchTraces(ctx, c.q); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
-	b.Run("GetTrace", func(b *testing.B) {
-		rng := rand.New(rand.NewPCG(3, 3))
-		for b.Loop() {
-			latencies(b, 1000, func(int) error {
-				_, err := s.GetTrace(ctx, ids[rng.IntN(len(ids))])
-				return err
-			})
+}
+
+// BenchmarkGenAISeries is the dashboard: 7 days, step 1h, by model.
+func BenchmarkGenAISeries(b *testing.B) {
+	s, _, end := readFixture(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.GenAISeries(ctx, store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end,
+			Step: time.Hour, GroupBy: "model"}); err != nil {
+			b.Fatal(err)
 		}
-	})
-	b.Run("Sessions", func(b *testing.B) {
-		for b.Loop() {
-			latencies(b, 50, func(int) error { _, err := s.Sessions(ctx, store.SessionQuery{}); return err })
+	}
+}
+
+// BenchmarkSessions lists the latest sessions.
+func BenchmarkSessions(b *testing.B) {
+	s, _, _ := readFixture(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Sessions(ctx, store.SessionQuery{}); err != nil {
+			b.Fatal(err)
 		}
-	})
-	b.Run("GenAISeries", func(b *testing.B) {
-		for b.Loop() {
-			latencies(b, 20, func(int) error {
-				_, err := s.GenAISeries(ctx, store.GenAIQuery{Start: end.Add(-25 * time.Hour), End: end,
-					Step: time.Hour, GroupBy: "model"})
-				return err
-			})
-		}
-	})
+	}
 }

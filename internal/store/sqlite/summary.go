@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cairn-dev/cairn/internal/store"
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
 
@@ -149,19 +148,4 @@ func splitSet(s string) []string {
 		return nil
 	}
 	return strings.Split(s, "\n")
-}
-
-// summary converts the aggregate to the API's type.
-func (a *traceAgg) summary() store.TraceSummary {
-	t := store.TraceSummary{
-		TraceID: a.id, RootName: a.rootName, RootService: a.rootService, HasRoot: a.hasRoot,
-		StartUnixNano: a.start, EndUnixNano: a.end, SpanCount: a.spans, ErrorCount: a.errors,
-		GenerationCount: a.gens, InputTokens: a.in, OutputTokens: a.out,
-		SessionID: a.session, UserID: a.user, Models: a.models,
-	}
-	if a.costKnown {
-		c := a.cost
-		t.CostUSD = &c
-	}
-	return t
 }

@@ -69,6 +69,10 @@ type writeTx struct {
 	addedRes []int64
 	addedOps []opKey
 	rollups  map[rollupKey]*rollup
+	// seqs maps the trace ids of this transaction to their trace_ids.seq.
+	seqs map[telemetry.TraceID]int64
+	// lastSeq and lastDoc are the store's counters when the transaction began (for rollback).
+	lastSeq, lastDoc int64
 }
 
 // stmt returns the named statement prepared on this transaction.
@@ -111,6 +115,32 @@ func (w *writeTx) forgetCaches() {
 		delete(w.s.knownOps, k)
 	}
 	clear(w.s.cumulated) // cheap to rebuild from the stored points
+	w.s.lastSeq, w.s.lastDoc = w.lastSeq, w.lastDoc
+}
+
+// seqOf returns the sequence number of a trace id, assigning the next one to an id never seen.
+func (w *writeTx) seqOf(id telemetry.TraceID) (int64, error) {
+	if seq, ok := w.seqs[id]; ok {
+		return seq, nil
+	}
+	st, err := w.stmt("select_seq")
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	err = st.QueryRowContext(w.ctx, id[:]).Scan(&seq)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		seq = w.s.lastSeq + 1
+		if _, err := w.exec("insert_seq", id[:], seq); err != nil {
+			return 0, err
+		}
+		w.s.lastSeq = seq
+	case err != nil:
+		return 0, fmt.Errorf("look up trace %s: %w", id, err)
+	}
+	w.seqs[id] = seq
+	return seq, nil
 }
 
 func (w *writeTx) write(p *prepared) error {
@@ -118,6 +148,8 @@ func (w *writeTx) write(p *prepared) error {
 		return err
 	}
 	w.rollups = make(map[rollupKey]*rollup)
+	w.seqs = make(map[telemetry.TraceID]int64)
+	w.lastSeq, w.lastDoc = w.s.lastSeq, w.s.lastDoc
 	if err := w.writeSpans(p); err != nil {
 		return err
 	}
@@ -159,7 +191,11 @@ func (w *writeTx) writeSpans(p *prepared) error {
 	for i := range rows {
 		p.waitSpan(i)
 		r := &rows[i]
-		ok, err := w.insertSpan(r)
+		seq, err := w.seqOf(r.s.TraceID)
+		if err != nil {
+			return err
+		}
+		ok, err := w.insertSpan(r, seq)
 		if err != nil {
 			return fmt.Errorf("span %d (trace %s span %s): %w", i, r.s.TraceID, r.s.SpanID, err)
 		}
@@ -192,7 +228,7 @@ func (w *writeTx) writeSpans(p *prepared) error {
 }
 
 // insertSpan inserts one span and its full-text document; it reports false for a duplicate.
-func (w *writeTx) insertSpan(r *spanRow) (bool, error) {
+func (w *writeTx) insertSpan(r *spanRow, seq int64) (bool, error) {
 	sp := r.s
 	var parent any
 	if !sp.ParentSpanID.IsZero() {
@@ -207,7 +243,7 @@ func (w *writeTx) insertSpan(r *spanRow) (bool, error) {
 		model = r.model
 		in, out = optInt(g.Usage.InputTokens), optInt(g.Usage.OutputTokens)
 	}
-	res, err := w.exec("insert_span", sp.TraceID[:], sp.SpanID[:], parent, sp.StartUnixNano, sp.EndUnixNano,
+	res, err := w.exec("insert_span", seq, sp.SpanID[:], parent, sp.StartUnixNano, sp.EndUnixNano,
 		r.service, sp.Name, int64(sp.Kind), int64(sp.Status.Code), model, in, out, session, r.resID, r.attrs, r.data)
 	if err != nil {
 		return false, err
@@ -218,7 +254,7 @@ func (w *writeTx) insertSpan(r *spanRow) (bool, error) {
 	if err := w.addOperation(opKey{r.service, sp.Name, sp.Kind}); err != nil {
 		return false, err
 	}
-	return true, w.addText(sp.TraceID, r.content)
+	return true, w.addText(seq, r.content)
 }
 
 func optInt(p *int64) any {
@@ -243,20 +279,18 @@ func (w *writeTx) addOperation(k opKey) error {
 	return nil
 }
 
-// addText indexes content for full-text search under the trace id.
-func (w *writeTx) addText(trace telemetry.TraceID, text string) error {
+// addText indexes content (already reduced to its distinct words) for full-text search under
+// the trace's seq.
+func (w *writeTx) addText(seq int64, text string) error {
 	if text == "" {
 		return nil
 	}
-	res, err := w.exec("insert_fts_doc", trace[:])
-	if err != nil {
+	id := w.s.lastDoc + 1
+	if _, err := w.exec("insert_fts_doc", id, seq); err != nil {
 		return err
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("fts doc id: %w", err)
-	}
-	_, err = w.exec("insert_fts", id, text)
+	w.s.lastDoc = id
+	_, err := w.exec("insert_fts", id, text)
 	return err
 }
 
@@ -268,7 +302,8 @@ func (w *writeTx) mergeTraces(order []telemetry.TraceID, deltas map[telemetry.Tr
 	newTraces := 0
 	for _, id := range order {
 		d := deltas[id]
-		old, err := w.loadTrace(id)
+		seq := w.seqs[id]
+		old, err := w.loadTrace(id, seq)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -278,7 +313,7 @@ func (w *writeTx) mergeTraces(order []telemetry.TraceID, deltas map[telemetry.Tr
 			old.merge(d)
 			d = old
 		}
-		if err := w.saveTrace(d); err != nil {
+		if err := w.saveTrace(seq, d, old == nil); err != nil {
 			return 0, nil, err
 		}
 		if d.session != "" && !seen[d.session] {
@@ -289,7 +324,7 @@ func (w *writeTx) mergeTraces(order []telemetry.TraceID, deltas map[telemetry.Tr
 	return newTraces, sessions, nil
 }
 
-func (w *writeTx) loadTrace(id telemetry.TraceID) (*traceAgg, error) {
+func (w *writeTx) loadTrace(id telemetry.TraceID, seq int64) (*traceAgg, error) {
 	st, err := w.stmt("select_trace")
 	if err != nil {
 		return nil, err
@@ -298,7 +333,7 @@ func (w *writeTx) loadTrace(id telemetry.TraceID) (*traceAgg, error) {
 	var cost sql.NullFloat64
 	var success, successNs sql.NullInt64
 	var models, services string
-	err = st.QueryRowContext(w.ctx, id[:]).Scan(&a.start, &a.end, &a.rootName, &a.rootService, &a.hasRoot, &a.spans,
+	err = st.QueryRowContext(w.ctx, seq).Scan(&a.start, &a.end, &a.rootName, &a.rootService, &a.hasRoot, &a.spans,
 		&a.errors, &a.gens, &a.in, &a.out, &cost, &a.session, &a.user, &models, &services, &success, &successNs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -319,7 +354,7 @@ func (w *writeTx) loadTrace(id telemetry.TraceID) (*traceAgg, error) {
 	return a, nil
 }
 
-func (w *writeTx) saveTrace(a *traceAgg) error {
+func (w *writeTx) saveTrace(seq int64, a *traceAgg, isNew bool) error {
 	var cost, success, successNs any
 	if a.costKnown {
 		cost = a.cost
@@ -327,7 +362,13 @@ func (w *writeTx) saveTrace(a *traceAgg) error {
 	if a.success != nil {
 		success, successNs = boolInt(*a.success), a.successNs
 	}
-	_, err := w.exec("replace_trace", a.id[:], a.start, a.end, a.rootName, a.rootService, a.hasRoot, a.spans,
+	if isNew {
+		_, err := w.exec("insert_trace", seq, a.id[:], a.start, a.end, a.rootName, a.rootService, a.hasRoot,
+			a.spans, a.errors, a.gens, a.in, a.out, cost, a.session, a.user, joinSet(a.models),
+			joinSet(a.services), success, successNs)
+		return err
+	}
+	_, err := w.exec("update_trace", seq, a.start, a.end, a.rootName, a.rootService, a.hasRoot, a.spans,
 		a.errors, a.gens, a.in, a.out, cost, a.session, a.user, joinSet(a.models), joinSet(a.services),
 		success, successNs)
 	return err
@@ -396,8 +437,12 @@ func (w *writeTx) writeLogs(rows []logRow) error {
 			r.resID, r.data); err != nil {
 			return fmt.Errorf("log %d: %w", i, err)
 		}
-		if trace != nil {
-			if err := w.addText(l.TraceID, r.content); err != nil {
+		if trace != nil && r.content != "" {
+			seq, err := w.seqOf(l.TraceID)
+			if err != nil {
+				return fmt.Errorf("log %d: %w", i, err)
+			}
+			if err := w.addText(seq, r.content); err != nil {
 				return fmt.Errorf("log %d text: %w", i, err)
 			}
 		}

@@ -1,7 +1,19 @@
 -- Fixed statements of the write path, loaded by name (see queries.go).
 
+-- name: select_seq
+SELECT seq FROM trace_ids WHERE trace_id = ?;
+
+-- name: insert_seq
+INSERT INTO trace_ids (trace_id, seq) VALUES (?, ?);
+
+-- name: max_seq
+SELECT coalesce(max(seq), 0) FROM trace_ids;
+
+-- name: max_doc
+SELECT coalesce(max(id), 0) FROM fts_docs;
+
 -- name: insert_span
-INSERT OR IGNORE INTO spans (trace_id, span_id, parent_id, start_ns, end_ns, service, name, kind, status,
+INSERT OR IGNORE INTO spans (seq, span_id, parent_id, start_ns, end_ns, service, name, kind, status,
   model, in_tok, out_tok, session, res_id, attrs, data)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
@@ -9,7 +21,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 INSERT OR IGNORE INTO resources (id, data) VALUES (?, ?);
 
 -- name: insert_fts_doc
-INSERT INTO fts_docs (trace_id) VALUES (?);
+INSERT INTO fts_docs (id, seq) VALUES (?, ?);
 
 -- name: insert_fts
 INSERT INTO fts (rowid, body) VALUES (?, ?);
@@ -20,12 +32,18 @@ INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?);
 -- name: select_trace
 SELECT start_ns, end_ns, root_name, root_service, has_root, span_count, error_count, gen_count,
   in_tok, out_tok, cost, session, user_id, models, services, success, success_ns
-FROM traces WHERE trace_id = ?;
+FROM traces WHERE seq = ?;
 
--- name: replace_trace
-INSERT OR REPLACE INTO traces (trace_id, start_ns, end_ns, root_name, root_service, has_root, span_count,
+-- name: insert_trace
+INSERT INTO traces (seq, trace_id, start_ns, end_ns, root_name, root_service, has_root, span_count,
   error_count, gen_count, in_tok, out_tok, cost, session, user_id, models, services, success, success_ns)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: update_trace
+UPDATE traces SET start_ns = ?2, end_ns = ?3, root_name = ?4, root_service = ?5, has_root = ?6,
+  span_count = ?7, error_count = ?8, gen_count = ?9, in_tok = ?10, out_tok = ?11, cost = ?12,
+  session = ?13, user_id = ?14, models = ?15, services = ?16, success = ?17, success_ns = ?18
+WHERE seq = ?1;
 
 -- name: session_agg
 SELECT count(*), total(error_count > 0), total(gen_count), min(start_ns), max(end_ns), total(in_tok),
@@ -67,22 +85,25 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 UPDATE counters SET value = value + ? WHERE name = ?;
 
 -- name: oldest_traces
-SELECT trace_id, session FROM traces WHERE start_ns < ? ORDER BY start_ns LIMIT ?;
+SELECT seq, trace_id, session FROM traces WHERE start_ns < ? ORDER BY start_ns LIMIT ?;
 
 -- name: delete_trace_spans
-DELETE FROM spans WHERE trace_id = ?;
+DELETE FROM spans WHERE seq = ?;
 
 -- name: delete_trace_logs
 DELETE FROM logs WHERE trace_id = ?;
 
 -- name: delete_trace_fts
-DELETE FROM fts WHERE rowid IN (SELECT id FROM fts_docs WHERE trace_id = ?);
+DELETE FROM fts WHERE rowid IN (SELECT id FROM fts_docs WHERE seq = ?);
 
 -- name: delete_trace_fts_docs
-DELETE FROM fts_docs WHERE trace_id = ?;
+DELETE FROM fts_docs WHERE seq = ?;
 
 -- name: delete_trace
-DELETE FROM traces WHERE trace_id = ?;
+DELETE FROM traces WHERE seq = ?;
+
+-- name: delete_trace_id
+DELETE FROM trace_ids WHERE trace_id = ?;
 
 -- name: delete_old_logs
 DELETE FROM logs WHERE time_ns < ?;

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", testSessions},
 		{"GenAI", testGenAI},
 		{"GenAIMetricsOnly", testGenAIMetricsOnly},
+		{"GenAITokensWithoutDuration", testGenAITokensWithoutDuration},
+		{"InvalidQuery", testInvalidQuery},
 		{"RetentionByAge", testRetentionByAge},
 	}
 	for _, tc := range tests {
@@ -551,6 +553,76 @@ func testGenAIMetricsOnly(t *testing.T, s store.Store) {
 	if p := got["trail-guide"]; p.Calls != 1 {
 		t.Errorf("service sending spans and metrics: %d calls, want 1 (spans only)", p.Calls)
 	}
+}
+
+// testGenAITokensWithoutDuration: a token-usage histogram point with no duration point in its
+// minute is a rollup with tokens and no calls (regression: it once failed to store).
+func testGenAITokensWithoutDuration(t *testing.T, s store.Store) {
+	tok := func(typ string, sum float64, at time.Duration) *telemetry.MetricPoint {
+		return &telemetry.MetricPoint{Name: "gen_ai.client.token.usage", Unit: "{token}",
+			Type: telemetry.MetricHistogram, Temporality: "delta", TimeUnixNano: ns(at),
+			Count: 1, Sum: sum, BucketCounts: []uint64{1}, Resource: resource("tokens-only"),
+			Attributes: telemetry.Attributes{"gen_ai.request.model": "phi-3", "gen_ai.operation.name": "chat",
+				"gen_ai.provider.name": "azure", "gen_ai.token.type": typ}}
+	}
+	write(t, s, &telemetry.Batch{Metrics: []*telemetry.MetricPoint{tok("input", 120, 30*time.Second)}})
+	// A second batch merges into the stored (empty-histogram) minute.
+	write(t, s, &telemetry.Batch{Metrics: []*telemetry.MetricPoint{tok("output", 30, 40*time.Second)}})
+	series, err := s.GenAISeries(context.Background(), store.GenAIQuery{Start: base, End: base.Add(time.Minute),
+		Step: time.Minute, GroupBy: "service"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(series.Groups) != 1 || series.Groups[0].Key != "tokens-only" {
+		t.Fatalf("groups = %+v, want one group tokens-only", series.Groups)
+	}
+	p := series.Groups[0].Points[0]
+	if p.Calls != 0 || p.InputTokens != 120 || p.OutputTokens != 30 || p.P50Ms != nil {
+		t.Errorf("tokens-only minute: %+v, want 0 calls, 120 in, 30 out, no latency", p)
+	}
+}
+
+// testInvalidQuery: a forged cursor or an invalid query value is an error wrapping
+// store.ErrInvalidQuery whose message starts with the parameter's name.
+func testInvalidQuery(t *testing.T, s store.Store) {
+	searchFixture(t, s)
+	ctx := context.Background()
+	page, err := s.SearchTraces(ctx, store.TraceQuery{Limit: 2})
+	if err != nil || page.NextCursor == "" {
+		t.Fatalf("first page: %v, cursor %q", err, page.NextCursor)
+	}
+	forged := []byte(page.NextCursor)
+	forged[len(forged)/2] ^= 1
+	check := func(what, param string, err error) {
+		t.Helper()
+		if !errors.Is(err, store.ErrInvalidQuery) {
+			t.Errorf("%s: error %v, want one wrapping store.ErrInvalidQuery", what, err)
+			return
+		}
+		if msg := err.Error(); len(msg) < len(param)+2 || msg[:len(param)+2] != param+": " {
+			t.Errorf("%s: message %q, want it to start with %q", what, msg, param+": ")
+		}
+	}
+	for _, c := range []string{"not-a-cursor", "", string(forged), "MTc5NTox", "eHl6"} {
+		if c == "" {
+			continue
+		}
+		_, err := s.SearchTraces(ctx, store.TraceQuery{Cursor: c})
+		if c == string(forged) && err == nil {
+			continue // a flipped bit may still decode to a well-formed cursor; then it must just page
+		}
+		check("cursor "+c, "cursor", err)
+	}
+	_, err = s.SearchTraces(ctx, store.TraceQuery{Status: "bogus"})
+	check("status bogus", "status", err)
+	_, err = s.Sessions(ctx, store.SessionQuery{Cursor: "not-a-cursor"})
+	check("sessions cursor", "cursor", err)
+	_, err = s.GenAISeries(ctx, store.GenAIQuery{Step: 90 * time.Second})
+	check("step", "step", err)
+	_, err = s.GenAISeries(ctx, store.GenAIQuery{GroupBy: "colour"})
+	check("groupBy", "groupBy", err)
+	_, err = s.MetricSeries(ctx, store.MetricQuery{})
+	check("metric name", "name", err)
 }
 
 func testRetentionByAge(t *testing.T, s store.Store) {

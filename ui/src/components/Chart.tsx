@@ -35,7 +35,7 @@ export function Chart({ title, xs, series, fmt, testId, integer }: {
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-      axes: [axis, { ...axis, size: 60, ...(integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000, 1_000_000] } : {}), values: (_u, vals) => vals.map((v) => (fmt ? fmt(v) : String(v))) }],
+      axes: [axis, { ...axis, size: 72, ...(integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000, 1_000_000] } : {}), values: (_u, vals) => vals.map((v) => (fmt ? fmt(v) : String(v))) }],
       series: [
         {},
         ...series.map((s) => ({
@@ -45,7 +45,17 @@ export function Chart({ title, xs, series, fmt, testId, integer }: {
           dash: s.dash,
           spanGaps: false,
           // Sparse data (most steps empty) would be invisible as lines alone: show the points too.
-          points: { show: xs.length <= 180, size: 5 },
+          // Only non-empty steps get a dot, so zero baselines stay quiet.
+          points: {
+            show: xs.length <= 240,
+            size: 5,
+            filter: (u: uPlot, si: number) => {
+              const ys = u.data[si];
+              const out: number[] = [];
+              for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i] !== 0) out.push(i);
+              return out;
+            },
+          },
           value: (_u: uPlot, v: number | null) => (v == null ? "–" : fmt ? fmt(v) : String(v)),
         })),
       ],

@@ -1,11 +1,21 @@
 import type { Generation, Message, Part } from "../api";
 import { fmtCost, fmtDuration, fmtInt, fmtJSON } from "../format";
 
+/** Removes leading/trailing blank lines and the indentation common to every line. */
+export function trimBlock(s: string): string {
+  const lines = s.replace(/^\s*\n/, "").replace(/\s+$/, "").split("\n");
+  let indent = Infinity;
+  for (const l of lines) if (l.trim()) indent = Math.min(indent, l.length - l.trimStart().length);
+  return indent > 0 && indent < Infinity ? lines.map((l) => l.slice(indent)).join("\n") : lines.join("\n");
+}
+
 /** One message part: text as text, tool calls with their arguments, anything else as JSON. */
 function PartView({ part }: { part: Part }) {
   switch (part.type) {
     case "text":
-      return <div class="part-text pre-wrap">{part.content ?? ""}</div>;
+      // Outer blank lines and indentation (prompts written as indented multi-line strings) are
+      // trimmed for reading; the content is otherwise shown exactly, as text.
+      return <div class="part-text pre-wrap">{trimBlock(part.content ?? "")}</div>;
     case "reasoning":
       return (
         <details class="part-reasoning">
@@ -93,13 +103,13 @@ export function ChatView({ gen, durationMs }: { gen: Generation; durationMs: num
           <span class="muted">output tokens</span>
           <span data-testid="chat-output-tokens">{fmtInt(u.outputTokens)}</span>
         </div>
-        {u.cachedInputTokens !== undefined && (
+        {u.cachedInputTokens != null && (
           <div class="stat">
             <span class="muted">cached</span>
             <span>{fmtInt(u.cachedInputTokens)}</span>
           </div>
         )}
-        {u.reasoningTokens !== undefined && (
+        {u.reasoningTokens != null && (
           <div class="stat">
             <span class="muted">reasoning</span>
             <span>{fmtInt(u.reasoningTokens)}</span>

@@ -1,6 +1,6 @@
 import { api } from "../api";
 import { useAsync } from "../hooks";
-import { CopyId } from "./CopyButton";
+import { CopyButton } from "./CopyButton";
 
 /** What a new user needs to send data: shown wherever a list is empty with no filters. */
 export function EmptyState({ what }: { what: string }) {
@@ -13,8 +13,9 @@ export function EmptyState({ what }: { what: string }) {
       <p>Send telemetry to Cairn in one of three ways:</p>
       <ol>
         <li>
-          <strong>Try the demo:</strong> in another terminal run <code>cairn demo</code>. It runs the Trail Guide app against an
-          offline model and sends its traces here.
+          <strong>Try the demo:</strong> in another terminal run
+          <pre class="snippet" data-testid="demo-command">{`cairn demo --endpoint ${otlp}`}</pre>
+          It runs the Trail Guide app against an offline stand-in model and sends its traces, logs and metrics here.
         </li>
         <li>
           <strong>Any OpenTelemetry SDK</strong> (Python, JS, Go, .NET, Java): set
@@ -31,8 +32,9 @@ export function EmptyState({ what }: { what: string }) {
           <strong>Azure Monitor / Application Insights</strong> (<code>configure_azure_monitor(...)</code>): keep your code and replace
           the connection string with
           {conn ? (
-            <div class="snippet-line">
-              <CopyId value={conn} label="" />
+            <div class="snippet-row">
+              <pre class="snippet">{`APPLICATIONINSIGHTS_CONNECTION_STRING="${conn}"`}</pre>
+              <CopyButton value={conn} label="connection string" />
             </div>
           ) : (
             <span class="muted"> the one shown by /api/v1/info.</span>

@@ -43,7 +43,7 @@ export function SpanDetail({ span }: { span: Span }) {
   const logs = span.logs ?? [];
   const isErr = span.status?.code === "error";
   return (
-    <div class="span-detail" data-testid="span-detail">
+    <div class="span-detail" data-testid="span-detail" data-span-id={span.spanId}>
       <h2 class="detail-title">
         {isErr && <span class="err-dot">!</span>}
         <span data-testid="detail-name">{span.name}</span>

@@ -29,18 +29,31 @@ export function buildTree(spans: Span[]): TreeModel {
       parent[i] = p;
     }
   }
-  let min = 0n;
-  let max = 0n;
-  const starts: bigint[] = new Array(n);
+  // Times are decimal nanosecond strings (int64 does not fit a JS number). Split each into whole
+  // milliseconds and the nanosecond remainder: both are exact numbers, and cheaper than BigInt
+  // for 10,000-span traces.
+  const startMs = new Array<number>(n);
+  const startNs = new Array<number>(n);
+  let minMs = Infinity;
+  let minNs = 0;
+  let maxOff = 0;
   for (let i = 0; i < n; i++) {
-    const st = safeBig(spans[i].startUnixNano);
-    const en = safeBig(spans[i].endUnixNano);
-    starts[i] = st;
-    if (i === 0 || st < min) min = st;
-    if (i === 0 || en > max) max = en;
+    const [ms, ns] = splitNano(spans[i].startUnixNano);
+    startMs[i] = ms;
+    startNs[i] = ns;
+    if (ms < minMs || (ms === minMs && ns < minNs)) {
+      minMs = ms;
+      minNs = ns;
+    }
   }
-  const offsetMs = starts.map((s) => Number(s - min) / 1e6);
-  const totalMs = Math.max(Number(max - min) / 1e6, 0.001);
+  const offsetMs = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    offsetMs[i] = startMs[i] - minMs + (startNs[i] - minNs) / 1e6;
+    const [ems, ens] = splitNano(spans[i].endUnixNano);
+    maxOff = Math.max(maxOff, ems - minMs + (ens - minNs) / 1e6, offsetMs[i] + Math.max(spans[i].durationMs || 0, 0));
+  }
+  if (n === 0) minMs = 0;
+  const totalMs = Math.max(maxOff, 0.001);
   const depth = new Array<number>(n).fill(0);
   const stack = [...roots];
   while (stack.length) {
@@ -53,12 +66,11 @@ export function buildTree(spans: Span[]): TreeModel {
   return { spans, children, roots, depth, parent, offsetMs, totalMs };
 }
 
-function safeBig(s: string): bigint {
-  try {
-    return BigInt(s || "0");
-  } catch {
-    return 0n;
-  }
+/** "1795384513785000123" → [1795384513785, 123]: whole milliseconds and the remaining nanoseconds. */
+export function splitNano(s: string): [number, number] {
+  if (!s || !/^\d+$/.test(s)) return [0, 0];
+  if (s.length <= 6) return [0, Number(s)];
+  return [Number(s.slice(0, -6)), Number(s.slice(-6))];
 }
 
 /** The visible rows (pre-order) given the set of collapsed span indexes. */
@@ -106,8 +118,10 @@ export function SpanTree({ tree, rows, selected, collapsed, onSelect, onToggle }
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
-    setHeight(el.clientHeight);
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    // The viewport bounds the rows rendered even if a layout bug lets the scroller grow.
+    const measure = () => setHeight(Math.min(el.clientHeight, window.innerHeight));
+    measure();
+    const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
   }, []);

@@ -4,7 +4,7 @@ import { Chart, color, type SeriesSpec } from "../components/Chart";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorBox, Loading } from "../components/Status";
 import { TimeRangePicker } from "../components/TimeRangePicker";
-import { fmtCost, fmtDuration, fmtInt, fmtPercent, fmtTime } from "../format";
+import { fmtCost, fmtDuration, fmtInt, fmtPercent, fmtTime, tokensText } from "../format";
 import { useAsync } from "../hooks";
 import { navigate, type Location } from "../router";
 import { readRange, resolveRange, writeRange } from "../timerange";
@@ -23,7 +23,7 @@ interface ChartSet {
 }
 
 /** Turns the API's groups into aligned uPlot series (one colour per group). */
-function toCharts(m: MetricsGenAI): ChartSet {
+function toCharts(m: MetricsGenAI, groupBy: string): ChartSet {
   const groups = m.groups ?? [];
   const xs = (groups[0]?.points ?? []).map((p) => Number(BigInt(p.timeUnixNano) / 1_000_000n) / 1000);
   const at = (g: number, f: (p: MetricPoint) => number | null) => (groups[g]?.points ?? []).map(f);
@@ -43,7 +43,7 @@ function toCharts(m: MetricsGenAI): ChartSet {
       }
     }
   if (p95n) totals.p95 = p95w / p95n;
-  const label = (k: string) => k || "(none)";
+  const label = (k: string) => k || "(no " + (groupBy === "operation" ? "operation" : groupBy) + ")";
   return {
     xs,
     totals,
@@ -103,7 +103,7 @@ export function DashboardPage({ loc }: { loc: Location }) {
     const r = resolveRange(range);
     return api.metricsGenAI({ start: r.start, end: r.end, groupBy }, s);
   }, [key], pollMs);
-  const charts = useMemo(() => (metrics.data ? toCharts(metrics.data) : null), [metrics.data]);
+  const charts = useMemo(() => (metrics.data ? toCharts(metrics.data, groupBy) : null), [metrics.data]);
   const slowThreshold = charts?.totals.p95 ? Math.floor(charts.totals.p95) : 0;
 
   const failing = useAsync((s) => {
@@ -115,6 +115,16 @@ export function DashboardPage({ loc }: { loc: Location }) {
     return api.traces({ start: r.start, end: r.end, minDuration: String(slowThreshold), limit: 200 }, s);
   }, [key, slowThreshold], pollMs);
   const slowest = useMemo(() => [...(slow.data?.traces ?? [])].sort((a, b) => b.durationMs - a.durationMs).slice(0, 10), [slow.data]);
+
+  const tracesLink = (extra: Record<string, string>) => {
+    const p = new URLSearchParams(extra);
+    writeRange(p, range);
+    return "/traces?" + p.toString();
+  };
+  const models = useAsync((s) => {
+    const r = resolveRange(range);
+    return api.models({ start: r.start, end: r.end }, s);
+  }, [key], pollMs);
 
   const t = charts?.totals;
   const noData = charts && t && t.calls === 0 && (slow.data?.traces ?? []).length === 0;
@@ -143,7 +153,7 @@ export function DashboardPage({ loc }: { loc: Location }) {
       {charts && t && !noData && (
         <>
           <div class="stats cards" data-testid="totals">
-            <div class="stat card"><span class="muted">model calls</span><span class="big">{fmtInt(t.calls)}</span></div>
+            <div class="stat card"><span class="muted" title="GenAI operations: model calls and tool executions">GenAI calls</span><span class="big">{fmtInt(t.calls)}</span></div>
             <div class="stat card"><span class="muted">error rate</span><span class={"big" + (t.errors ? " err-text" : "")}>{fmtPercent(t.calls ? t.errors / t.calls : null)}</span></div>
             <div class="stat card"><span class="muted">p95 latency (avg)</span><span class="big">{fmtDuration(t.p95)}</span></div>
             <div class="stat card"><span class="muted">input tokens</span><span class="big">{fmtInt(t.input)}</span></div>
@@ -151,11 +161,43 @@ export function DashboardPage({ loc }: { loc: Location }) {
             <div class="stat card"><span class="muted">cost</span><span class="big">{fmtCost(t.cost)}</span></div>
           </div>
           <div class="charts">
-            <Chart title="Calls" xs={charts.xs} series={charts.calls} testId="chart-calls" fmt={fmtTok} integer />
+            <Chart title="Calls (model calls and tool executions)" xs={charts.xs} series={charts.calls} testId="chart-calls" fmt={fmtTok} integer />
             <Chart title="Error rate" xs={charts.xs} series={charts.errorRate} testId="chart-errors" fmt={(v) => fmtPercent(v)} />
             <Chart title="Latency p50 / p95 (dashed) / p99 (dotted)" xs={charts.xs} series={charts.latency} testId="chart-latency" fmt={(v) => fmtDuration(v)} />
             <Chart title="Tokens: input / output (dashed)" xs={charts.xs} series={charts.tokens} testId="chart-tokens" fmt={fmtTok} integer />
             <Chart title="Cost (USD)" xs={charts.xs} series={charts.cost} testId="chart-cost" fmt={(v) => fmtCost(v)} />
+            <div class="chart-card" data-testid="models">
+              <h3>Models</h3>
+              {(models.data?.models ?? []).length === 0 ? (
+                <p class="muted small">No model calls in this range.</p>
+              ) : (
+                <table class="table compact">
+                  <thead>
+                    <tr>
+                      <th>Model</th>
+                      <th class="num">Calls</th>
+                      <th class="num">Errors</th>
+                      <th class="num">Tokens in → out</th>
+                      <th class="num">Cost</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {(models.data?.models ?? []).map((m) => (
+                      <tr key={m.model}>
+                        <td>
+                          <a href={tracesLink({ model: m.model })}>{m.model || "(no model)"}</a>{" "}
+                          <span class="muted small">{m.provider}</span>
+                        </td>
+                        <td class="num">{fmtInt(m.calls)}</td>
+                        <td class={"num" + (m.errors ? " err-text" : "")}>{m.errors ? fmtInt(m.errors) : ""}</td>
+                        <td class="num nowrap">{tokensText(m.inputTokens, m.outputTokens)}</td>
+                        <td class="num">{fmtCost(m.costUsd)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </div>
           </div>
         </>
       )}

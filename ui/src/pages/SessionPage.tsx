@@ -1,6 +1,7 @@
 import { api } from "../api";
+import { trimBlock } from "../components/ChatView";
 import { CopyId } from "../components/CopyButton";
-import { ErrorBox, Loading } from "../components/Status";
+import { ErrorBox, Loading, Outcome } from "../components/Status";
 import { fmtCost, fmtDuration, fmtTime, tokensText } from "../format";
 import { useAsync } from "../hooks";
 
@@ -24,7 +25,7 @@ export function SessionPage({ id }: { id: string }) {
         <div class="stat"><span class="muted">duration</span><span>{fmtDuration(s.durationMs)}</span></div>
         <div class="stat"><span class="muted">tokens in → out</span><span>{tokensText(s.inputTokens, s.outputTokens)}</span></div>
         <div class="stat"><span class="muted">cost</span><span>{fmtCost(s.costUsd)}</span></div>
-        <div class="stat"><span class="muted">outcome</span>{s.success ? <span class="ok-text">success</span> : <span class="err-text">failed</span>}</div>
+        <div class="stat"><span class="muted">outcome</span><Outcome success={s.success} /></div>
       </div>
       <div class="conversation" data-testid="conversation">
         {list.map((t, i) => (
@@ -39,12 +40,12 @@ export function SessionPage({ id }: { id: string }) {
               {t.errorCount > 0 && <span class="err-text">{t.errorCount} error{t.errorCount > 1 ? "s" : ""}</span>}
             </div>
             {t.firstUserMessage ? (
-              <div class="msg role-user" data-testid="turn-user"><div class="msg-head"><span class="role">user</span></div><div class="pre-wrap">{t.firstUserMessage}</div></div>
+              <div class="msg role-user" data-testid="turn-user"><div class="msg-head"><span class="role">user</span></div><div class="pre-wrap">{trimBlock(t.firstUserMessage)}</div></div>
             ) : (
               <p class="muted small">no user message recorded</p>
             )}
             {t.lastAnswer ? (
-              <div class="msg role-assistant" data-testid="turn-answer"><div class="msg-head"><span class="role">assistant</span></div><div class="pre-wrap">{t.lastAnswer}</div></div>
+              <div class="msg role-assistant" data-testid="turn-answer"><div class="msg-head"><span class="role">assistant</span></div><div class="pre-wrap">{trimBlock(t.lastAnswer)}</div></div>
             ) : (
               <p class="muted small">{t.errorCount ? "no answer (the trace failed)" : "no answer recorded"}</p>
             )}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { EmptyState } from "../components/EmptyState";
-import { ErrorBox, Loading } from "../components/Status";
+import { ErrorBox, Loading, Outcome } from "../components/Status";
 import { TimeRangePicker } from "../components/TimeRangePicker";
 import { fmtCost, fmtDuration, fmtTime, tokensText } from "../format";
 import { useAsync, useKeys } from "../hooks";
@@ -80,7 +80,7 @@ export function SessionsPage({ loc }: { loc: Location }) {
                 <td class="num">{fmtDuration(s.durationMs)}</td>
                 <td class="num nowrap">{tokensText(s.inputTokens, s.outputTokens)}</td>
                 <td class="num">{fmtCost(s.costUsd)}</td>
-                <td>{s.success ? <span class="ok-text">success</span> : <span class="err-text">failed</span>}</td>
+                <td><Outcome success={s.success} /></td>
               </tr>
             ))}
           </tbody>

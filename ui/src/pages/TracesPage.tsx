@@ -25,12 +25,12 @@ function setParams(loc: Location, changes: Record<string, string | string[] | un
   navigate(loc.path + (s ? "?" + s : ""), !("cursor" in changes));
 }
 
-function TextFilter({ name, label, value, placeholder, list, width, inputRef }: {
-  name: string; label: string; value: string; placeholder?: string; list?: string; width?: string;
+function TextFilter({ name, label, value, placeholder, list, inputRef }: {
+  name: string; label: string; value: string; placeholder?: string; list?: string;
   inputRef?: preact.Ref<HTMLInputElement>;
 }) {
   return (
-    <label class="filter" style={width ? { width } : undefined}>
+    <label class={"filter f-" + name}>
       <span class="filter-label">{label}</span>
       <input ref={inputRef} name={name} type="search" value={value} placeholder={placeholder} list={list} autocomplete="off" />
     </label>
@@ -42,6 +42,8 @@ export function TracesPage({ loc }: { loc: Location }) {
   const range = readRange(q);
   const attrs = q.getAll("attr");
   const cursor = q.get("cursor") ?? "";
+  // Page size: ?limit= (1..1000) so a deep link can ask for more rows; 50 by default.
+  const limit = Math.min(Math.max(Math.floor(Number(q.get("limit"))) || 50, 1), 1000);
   const filterKey = q.toString();
   const searchRef = useRef<HTMLInputElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
@@ -54,7 +56,7 @@ export function TracesPage({ loc }: { loc: Location }) {
   const list = useAsync(
     (signal) => {
       const r = resolveRange(range);
-      const p: Record<string, string | string[] | undefined> = { start: r.start, end: r.end, attr: attrs, cursor, limit: "50" };
+      const p: Record<string, string | string[] | undefined> = { start: r.start, end: r.end, attr: attrs, cursor, limit: String(limit) };
       TEXT_FILTERS.forEach((k) => (p[k] = q.get(k) ?? undefined));
       return api.traces(p, signal);
     },
@@ -75,6 +77,12 @@ export function TracesPage({ loc }: { loc: Location }) {
   }, [list.data]);
 
   const traces: TraceSummary[] = list.data?.traces ?? [];
+  const hasFilters = TEXT_FILTERS.some((k) => q.get(k)) || attrs.length > 0 || !!cursor;
+  // An empty page without filters: is the store empty (show how to send data) or is the time
+  // range just too narrow?
+  const emptyRange = !!list.data && traces.length === 0 && !hasFilters;
+  const anyTrace = useAsync((s) => (emptyRange ? api.traces({ limit: 1 }, s) : Promise.resolve(null)), [emptyRange, filterKey], emptyRange ? POLL_MS : 0);
+  const storeEmpty = emptyRange && anyTrace.data !== undefined && (anyTrace.data?.traces ?? []).length === 0;
   const [sel, setSel] = useState(0);
   useEffect(() => setSel(0), [filterKey]);
 
@@ -111,7 +119,6 @@ export function TracesPage({ loc }: { loc: Location }) {
     }
     setParams(loc, changes);
   };
-  const hasFilters = TEXT_FILTERS.some((k) => q.get(k)) || attrs.length > 0 || !!cursor;
   const attrInvalid = attrs.find((a) => !a.includes("="));
 
   return (
@@ -124,7 +131,7 @@ export function TracesPage({ loc }: { loc: Location }) {
         // Selects apply at once; text fields apply on Enter.
         if ((e.target as HTMLElement).tagName === "SELECT") onSubmit(e);
       }} key={filterKey} data-testid="filters">
-        <TextFilter name="q" label="Search text" value={q.get("q") ?? ""} placeholder="prompts, completions, logs   ( / )" inputRef={searchRef} width="16rem" />
+        <TextFilter name="q" label="Search text" value={q.get("q") ?? ""} placeholder="prompts, answers, logs" inputRef={searchRef} />
         <label class="filter">
           <span class="filter-label">Service</span>
           <select name="service" value={service}>
@@ -141,7 +148,7 @@ export function TracesPage({ loc }: { loc: Location }) {
             <option key={o.name} value={o.name} />
           ))}
         </datalist>
-        <label class="filter">
+        <label class="filter f-status">
           <span class="filter-label">Status</span>
           <select name="status" value={q.get("status") ?? ""}>
             <option value="">any</option>
@@ -149,16 +156,16 @@ export function TracesPage({ loc }: { loc: Location }) {
             <option value="error">error</option>
           </select>
         </label>
-        <TextFilter name="model" label="Model" value={q.get("model") ?? ""} list="model-names" width="9rem" />
+        <TextFilter name="model" label="Model" value={q.get("model") ?? ""} list="model-names" />
         <datalist id="model-names">
           {(models.data?.models ?? []).map((m) => (
             <option key={m.model} value={m.model} />
           ))}
         </datalist>
-        <TextFilter name="session" label="Session" value={q.get("session") ?? ""} width="9rem" />
-        <TextFilter name="user" label="User" value={q.get("user") ?? ""} width="8rem" />
-        <TextFilter name="minDuration" label="Min duration" value={q.get("minDuration") ?? ""} placeholder="250ms" width="7rem" />
-        <TextFilter name="attrNew" label="Attribute" value="" placeholder="key=value" width="10rem" />
+        <TextFilter name="session" label="Session" value={q.get("session") ?? ""} />
+        <TextFilter name="user" label="User" value={q.get("user") ?? ""} />
+        <TextFilter name="minDuration" label="Min duration" value={q.get("minDuration") ?? ""} placeholder="250ms" />
+        <TextFilter name="attrNew" label="Attribute" value="" placeholder="key=value" />
         <button type="submit" class="primary">Search</button>
         {hasFilters && (
           <button type="button" onClick={() => setParams(loc, { ...Object.fromEntries(TEXT_FILTERS.map((k) => [k, ""])), attr: [] })}>
@@ -179,7 +186,16 @@ export function TracesPage({ loc }: { loc: Location }) {
       )}
       {list.error && <ErrorBox error={list.error} />}
       {list.loading && !list.data && <Loading />}
-      {list.data && traces.length === 0 && (hasFilters ? <p class="muted empty">No traces match these filters in this time range.</p> : <EmptyState what="traces" />)}
+      {list.data && traces.length === 0 && hasFilters && (
+        <p class="muted empty" data-testid="no-match">No traces match these filters in this time range.</p>
+      )}
+      {storeEmpty && <EmptyState what="traces" />}
+      {emptyRange && anyTrace.data && !storeEmpty && (
+        <p class="muted empty" data-testid="no-match">
+          No traces in this time range. Older traces exist: pick a wider range, such as{" "}
+          <a href="/traces?range=7d">the last 7 days</a>.
+        </p>
+      )}
       {traces.length > 0 && (
         <table class="table trace-table" data-testid="trace-table">
           <thead>
@@ -219,7 +235,7 @@ export function TracesPage({ loc }: { loc: Location }) {
                 </td>
                 <td>{t.rootService}</td>
                 <td class="num">{fmtDuration(t.durationMs)}</td>
-                <td class="num">{t.spanCount}</td>
+                <td class="num">{t.spanCount.toLocaleString("en-US")}</td>
                 <td class={"num" + (t.errorCount ? " err-text" : "")}>{t.errorCount || ""}</td>
                 <td class="num nowrap">{tokensText(t.inputTokens, t.outputTokens)}</td>
                 <td class="num">{fmtCost(t.costUsd)}</td>

@@ -1,0 +1,202 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-dev/cairn/internal/store"
+	"github.com/cairn-dev/cairn/internal/telemetry"
+)
+
+// TestScale1M measures the store at scale; it is skipped unless CAIRN_SCALE=1:
+//
+//	CAIRN_SCALE=1 go test ./internal/store/sqlite -run TestScale1M -v -timeout 60m
+//
+// It writes CAIRN_SCALE_SPANS (default 1,000,000) GenAI-shaped spans (4-span traces, a ~2 KB
+// prompt on the model call, spread over 7 days) in batches of 1,000, one Write at a time, then
+// measures p50/p99 of each query and prints a table. CAIRN_SCALE_DIR keeps the database in a
+// directory of your choice (default: a temporary directory, removed afterwards).
+func TestScale1M(t *testing.T) {
+	if os.Getenv("CAIRN_SCALE") != "1" {
+		t.Skip("set CAIRN_SCALE=1 to run (writes 1M spans, several minutes)")
+	}
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("CAIRN_SCALE_SPANS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := os.Getenv("CAIRN_SCALE_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	// Batches are generated one ahead by another goroutine (as a receiver would decode them),
+	// so generation is not counted in the store's time but does compete for the CPU.
+	g := newBenchGen(7)
+	g.now = time.Now().Add(-7 * 24 * time.Hour).UnixNano()
+	g.gap = int64(7*24*time.Hour) / int64(n/4)
+	type gen struct {
+		b   *telemetry.Batch
+		ids []telemetry.TraceID
+	}
+	next := make(chan gen, 2)
+	go func() {
+		for written := 0; written < n; written += 1000 {
+			b := g.batch(1000)
+			var ids []telemetry.TraceID
+			for i := 0; i < len(b.Spans); i += 4 {
+				ids = append(ids, b.Spans[i].TraceID)
+			}
+			next <- gen{b, ids}
+		}
+		close(next)
+	}()
+	var ids []telemetry.TraceID
+	var writeTime, window time.Duration
+	var windowSpans int
+	var writeLat []time.Duration
+	start := time.Now()
+	var out strings.Builder
+	fmt.Fprintf(&out, "\ningest, batches of 1000 spans, one writer:\n%10s %12s %12s %10s %10s\n",
+		"spans", "window sp/s", "total sp/s", "RSS MB", "disk B/sp")
+	written := 0
+	for x := range next {
+		t0 := time.Now()
+		if err := s.Write(ctx, x.b); err != nil {
+			t.Fatal(err)
+		}
+		d := time.Since(t0)
+		writeTime += d
+		window += d
+		writeLat = append(writeLat, d)
+		written += len(x.b.Spans)
+		windowSpans += len(x.b.Spans)
+		ids = append(ids, x.ids...)
+		if written%100_000 == 0 || written >= n {
+			fmt.Fprintf(&out, "%10d %12.0f %12.0f %10.0f %10.0f\n", written, float64(windowSpans)/window.Seconds(),
+				float64(written)/writeTime.Seconds(), rssMB(), float64(s.DiskBytes())/float64(written))
+			window, windowSpans = 0, 0
+		}
+	}
+	wall := time.Since(start)
+	slices.Sort(writeLat)
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&out, "stored %d spans, %d traces; %.0f spans/s in Write (%.0f spans/s wall incl. generation); "+
+		"Write p50 %s p99 %s max %s\n", st.Spans, st.Traces, float64(st.Spans)/writeTime.Seconds(),
+		float64(st.Spans)/wall.Seconds(), pct(writeLat, 50), pct(writeLat, 99), writeLat[len(writeLat)-1])
+	fmt.Fprintf(&out, "disk: %d bytes (%.0f bytes/span), RSS %.0f MB (peak %.0f MB)\n", st.DiskBytes,
+		float64(st.DiskBytes)/float64(st.Spans), rssMB(), peakRSSMB())
+	if st.Spans != int64(n) {
+		t.Errorf("stored %d spans, want %d", st.Spans, n)
+	}
+
+	end := time.Now()
+	rng := rand.New(rand.NewPCG(9, 9))
+	fmt.Fprintf(&out, "\nqueries at %d spans (%d runs each, after one warm-up run):\n%-22s %10s %10s %10s %8s\n",
+		st.Spans, 200, "query", "p50 ms", "p99 ms", "max ms", "results")
+	row := func(name string, runs int, f func() (int, error)) {
+		if _, err := f(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		d := make([]time.Duration, 0, runs)
+		res := 0
+		for range runs {
+			t0 := time.Now()
+			k, err := f()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			d = append(d, time.Since(t0))
+			res = k
+		}
+		slices.Sort(d)
+		fmt.Fprintf(&out, "%-22s %10.2f %10.2f %10.2f %8d\n", name, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[len(d)-1]), res)
+	}
+	row("GetTrace", 2000, func() (int, error) {
+		tr, err := s.GetTrace(ctx, ids[rng.IntN(len(ids))])
+		if err != nil {
+			return 0, err
+		}
+		return len(tr.Spans), nil
+	})
+	for _, c := range searchCases(end) {
+		row("search "+c.name, 200, func() (int, error) {
+			p, err := s.SearchTraces(ctx, c.q)
+			return len(p.Traces), err
+		})
+	}
+	row("search q=common p2", 200, func() (int, error) {
+		p, err := s.SearchTraces(ctx, store.TraceQuery{Text: "waterfall"})
+		if err != nil || p.NextCursor == "" {
+			return 0, err
+		}
+		p, err = s.SearchTraces(ctx, store.TraceQuery{Text: "waterfall", Cursor: p.NextCursor})
+		return len(p.Traces), err
+	})
+	row("GenAISeries 7d/1h/model", 50, func() (int, error) {
+		ser, err := s.GenAISeries(ctx, store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end,
+			Step: time.Hour, GroupBy: "model"})
+		if err != nil {
+			return 0, err
+		}
+		return len(ser.Groups), nil
+	})
+	row("Sessions", 200, func() (int, error) {
+		p, err := s.Sessions(ctx, store.SessionQuery{})
+		return len(p.Sessions), err
+	})
+	row("Session", 200, func() (int, error) {
+		d, err := s.Session(ctx, "session_"+strconv.Itoa(rng.IntN(len(ids)/3)+1))
+		if err != nil {
+			return 0, err
+		}
+		return len(d.Traces), nil
+	})
+	row("Models 7d", 50, func() (int, error) {
+		m, err := s.Models(ctx, store.ModelQuery{Start: end.Add(-7 * 24 * time.Hour), End: end})
+		return len(m), err
+	})
+	fmt.Fprintf(&out, "RSS after queries %.0f MB (peak %.0f MB), GOMAXPROCS %d\n", rssMB(), peakRSSMB(), runtime.GOMAXPROCS(0))
+	fmt.Print(out.String())
+}
+
+func pct(d []time.Duration, p int) time.Duration { return d[min(len(d)-1, len(d)*p/100)] }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// rssMB and peakRSSMB read VmRSS and VmHWM from /proc (0 elsewhere).
+func rssMB() float64     { return procStatusMB("VmRSS:") }
+func peakRSSMB() float64 { return procStatusMB("VmHWM:") }
+
+func procStatusMB(field string) float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, field) {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
