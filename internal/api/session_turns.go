@@ -68,7 +68,7 @@ func (s *server) enrichedGenerations(t *store.Trace) []*telemetry.Generation {
 			continue
 		}
 		s.cfg.Enricher(sp, bySpan[sp.SpanID])
-		if sp.Generation != nil {
+		if sp.Generation != nil && sp.Generation.IsModelCall() {
 			gens = append(gens, sp.Generation)
 		}
 	}

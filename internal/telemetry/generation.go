@@ -103,3 +103,14 @@ func ConversationTurn(gens []*Generation) (firstUser, lastAnswer string) {
 	}
 	return firstUser, lastAnswer
 }
+
+// IsModelCall reports whether the generation is a call to a model. Tool executions and agent
+// spans carry GenAI attributes too, but counting them as calls would inflate the dashboard's
+// call counts, and an agent span's token totals would count its model calls' tokens twice.
+func (g *Generation) IsModelCall() bool {
+	switch g.Operation {
+	case "execute_tool", "invoke_agent", "create_agent", "invoke_workflow":
+		return false
+	}
+	return true
+}

@@ -18,3 +18,20 @@ func TestConversationTurn(t *testing.T) {
 		{InputMessages: []Message{text("user", "second")}, OutputMessages: []Message{text("assistant", "x"), text("assistant", "final")}},
 	}, "first", "final")
 }
+
+func TestIsModelCall(t *testing.T) {
+	f := func(op string, want bool) {
+		t.Helper()
+		if got := (&Generation{Operation: op}).IsModelCall(); got != want {
+			t.Errorf("IsModelCall(%q) = %v, want %v", op, got, want)
+		}
+	}
+	f("chat", true)
+	f("text_completion", true)
+	f("generate_content", true)
+	f("embeddings", true)
+	f("", true) // a span with model attributes but no operation name is still a model call
+	f("execute_tool", false)
+	f("invoke_agent", false)
+	f("create_agent", false)
+}

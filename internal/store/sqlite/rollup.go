@@ -134,7 +134,7 @@ func minuteOf(ns int64) int64 {
 // addSpanRollup counts a newly stored generation span in its minute.
 func (w *writeTx) addSpanRollup(r *spanRow) {
 	g := r.s.Generation
-	if g == nil {
+	if g == nil || !g.IsModelCall() {
 		return
 	}
 	op := g.Operation

@@ -44,7 +44,7 @@ func spanAgg(sp *telemetry.Span, service string) *traceAgg {
 	if sp.Status.Code == telemetry.StatusError {
 		a.errors = 1
 	}
-	if g := sp.Generation; g != nil {
+	if g := sp.Generation; g != nil && g.IsModelCall() {
 		a.gens = 1
 		if g.Usage.InputTokens != nil {
 			a.in = *g.Usage.InputTokens

@@ -234,12 +234,12 @@ func (w *writeTx) insertSpan(r *spanRow, seq int64) (bool, error) {
 	if !sp.ParentSpanID.IsZero() {
 		parent = sp.ParentSpanID[:]
 	}
-	// model is NULL exactly for spans without a generation ("" for one with no model named).
+	// model is NULL exactly for spans that are not model calls ("" for one with no model named).
 	var model, session, in, out any
 	if sp.SessionID != "" {
 		session = sp.SessionID
 	}
-	if g := sp.Generation; g != nil {
+	if g := sp.Generation; g != nil && g.IsModelCall() {
 		model = r.model
 		in, out = optInt(g.Usage.InputTokens), optInt(g.Usage.OutputTokens)
 	}

@@ -457,7 +457,14 @@ func testGenAI(t *testing.T, s store.Store) {
 		if n > 7 {
 			o.model, o.service, o.cost = "llama3", "camping", nil
 		}
-		spans = append(spans, genAITrace(o)...)
+		tr := genAITrace(o)
+		// A tool execution is a GenAI span but not a model call: it must not count as a call,
+		// nor add a model to the model list.
+		tool := *tr[1]
+		tool.SpanID, tool.ParentSpanID, tool.Name = spanID(n*10+5), tr[1].SpanID, "execute_tool get_weather"
+		tool.Generation = &telemetry.Generation{Operation: "execute_tool", ToolName: "get_weather",
+			Usage: telemetry.Usage{InputTokens: i64(1000)}}
+		spans = append(spans, append(tr, &tool)...)
 	}
 	writeSpans(t, s, spans...)
 	ctx := context.Background()
