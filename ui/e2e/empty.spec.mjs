@@ -15,6 +15,8 @@ test("empty store: the traces page explains how to send data", async () => {
   await page.waitForURL(/\/traces/);
   const empty = page.getByTestId("empty-state");
   await empty.waitFor();
+  // The addresses come from /api/v1/info, fetched after the first render: wait for them.
+  await empty.getByText(info.otlpGrpc, { exact: false }).first().waitFor();
   const text = await empty.innerText();
   assert.match(text, /cairn demo/);
   assert.ok(text.includes("OTEL_EXPORTER_OTLP_ENDPOINT=" + info.otlpHttp), "OTLP endpoint from /api/v1/info: " + text);
