@@ -3,17 +3,22 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cairn-dev/cairn/internal/consumer"
 	"github.com/cairn-dev/cairn/internal/genai"
+	"github.com/cairn-dev/cairn/internal/ingest/breeze"
 	"github.com/cairn-dev/cairn/internal/ingest/otlp"
 	"github.com/cairn-dev/cairn/internal/loadgen"
 	"github.com/cairn-dev/cairn/internal/pipeline"
@@ -33,28 +38,41 @@ func BenchmarkIngestPath(b *testing.B) {
 	}
 }
 
-func benchmarkIngest(b *testing.B, genaiOn bool) {
+// benchIngestConsumer is the server's ingest consumer over a real SQLite store in a temporary
+// directory; everything it starts is stopped when the benchmark ends.
+func benchIngestConsumer(b *testing.B, genaiOn bool) consumer.Consumer {
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := sqlite.Open(ctx, b.TempDir(), sqlite.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
 	pipe := pipeline.New(st, pipeline.Options{}, nil, logger)
-	defer pipe.Close(ctx)
+	b.Cleanup(func() {
+		if err := pipe.Close(ctx); err != nil {
+			b.Error(err)
+		}
+		if err := st.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 	norm, err := genai.New(genai.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	maxValue := Config{}.withDefaults().MaxValueBytes
-	next := consumer.Func(func(ctx context.Context, bt *telemetry.Batch) error {
+	return consumer.Func(func(ctx context.Context, bt *telemetry.Batch) error {
 		telemetry.Sanitize(bt, maxValue)
 		if genaiOn {
 			norm.Enrich(bt)
 		}
 		return pipe.Consume(ctx, bt)
 	})
+}
+
+func benchmarkIngest(b *testing.B, genaiOn bool) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	next := benchIngestConsumer(b, genaiOn)
 	h := otlp.NewHTTPHandler(next, otlp.Options{}, logger).Handler(otlp.SignalTraces)
 	gen, err := loadgen.NewGenerator(loadgen.GenOptions{IDSeed: uint64(time.Now().UnixNano())})
 	if err != nil {
@@ -81,4 +99,65 @@ func benchmarkIngest(b *testing.B, genaiOn bool) {
 		}
 	})
 	b.ReportMetric(float64(b.N*spans)/b.Elapsed().Seconds(), "spans/s")
+}
+
+// BenchmarkIngestBreeze measures Application Insights envelopes ingested per second in process:
+// requests of 100 copies of the envelopes the real JS exporter sent (internal/ingest/breeze
+// fixtures: requests, GenAI dependencies, messages with prompts, exceptions, metrics), each copy
+// with its own operation ids, through the Breeze handler, GenAI normalisation, the pipeline and
+// a real SQLite store. 4 requests are in flight.
+func BenchmarkIngestBreeze(b *testing.B) {
+	var copies [][]byte
+	for _, name := range []string{"breeze-js-beta47-traces.json", "breeze-js-beta47-logs.json"} {
+		raw, err := os.ReadFile("../ingest/breeze/testdata/" + name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		copies = append(copies, bytes.Trim(bytes.TrimSpace(raw), "[]"))
+	}
+	one := bytes.Join(copies, []byte(","))
+	envelopes := bytes.Count(one, []byte(`"ver":1,"name":`))
+	opIDs := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"ai.operation.id":"([0-9a-f]{32})"`).FindAllSubmatch(one, -1) {
+		opIDs[string(m[1])] = true
+	}
+	const perRequest = 100
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	mux := http.NewServeMux()
+	breeze.NewHandler(benchIngestConsumer(b, true), breeze.Options{}, logger).Register(mux)
+	b.SetBytes(int64(len(one) * perRequest))
+	b.ReportAllocs()
+	b.SetParallelism(2)
+	var n atomic.Uint64
+	b.RunParallel(func(pb *testing.PB) {
+		var id [16]byte
+		for pb.Next() {
+			req := n.Add(1)
+			body := []byte{'['}
+			for c := range perRequest {
+				cp := one
+				k := 0
+				for old := range opIDs {
+					binary.BigEndian.PutUint64(id[:8], req)
+					binary.BigEndian.PutUint64(id[8:], uint64(c*len(opIDs)+k+1))
+					cp = bytes.ReplaceAll(cp, []byte(old), []byte(hex.EncodeToString(id[:])))
+					k++
+				}
+				if c > 0 {
+					body = append(body, ',')
+				}
+				body = append(body, cp...)
+			}
+			body = append(body, ']')
+			r := httptest.NewRequest(http.MethodPost, "/v2.1/track", bytes.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, r)
+			if rec.Code != http.StatusOK {
+				b.Errorf("track: HTTP %d: %s", rec.Code, rec.Body.Bytes())
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N*perRequest*envelopes)/b.Elapsed().Seconds(), "envelopes/s")
 }
