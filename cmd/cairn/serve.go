@@ -19,6 +19,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := server.Config{Version: version}
 	var logLevel slog.Level
 	maxBody := byteSize(server.DefaultMaxBodyBytes)
+	var maxBodyMemory byteSize // 0: the server's default, which follows --max-body
 	maxValue := byteSize(1 << 20)
 	var retainBytes byteSize
 	fs := newFlagSet("serve", serveSummary, stderr)
@@ -32,6 +33,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.IngestToken, "ingest-token", "", "bearer token required on OTLP requests (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>)")
 	fs.BoolVar(&cfg.AllowUnauthenticated, "allow-unauthenticated", false, "allow listening beyond loopback without --api-token (trusted networks only)")
 	fs.Var(&maxBody, "max-body", "largest ingest request, compressed or decompressed (bytes, or with KiB/MiB/GiB)")
+	fs.Var(&maxBodyMemory, "max-body-memory", "memory for all ingest request bodies being read at once; beyond it clients get 429 and retry "+
+		"(default 256MiB or twice --max-body, whichever is larger)")
 	fs.Var(&maxValue, "max-value", "largest stored attribute or log body; longer values are cut and marked truncated")
 	fs.IntVar(&cfg.QueueItems, "queue-items", server.DefaultQueueItems, "write queue capacity in spans + logs + points; beyond it clients get 429 and retry")
 	fs.DurationVar(&cfg.RetentionAge, "retention", 0, "delete data older than this, e.g. 168h (0 keeps everything)")
@@ -43,6 +46,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg.MaxBodyBytes = int64(maxBody)
+	cfg.MaxBodyMemory = int64(maxBodyMemory)
 	cfg.MaxValueBytes = int(maxValue)
 	cfg.RetentionBytes = int64(retainBytes)
 

@@ -24,9 +24,15 @@ func (s *server) searchTraces(r *http.Request) (any, error) {
 	return renderTracePage(&page), nil
 }
 
-// getTrace serves GET /api/v1/traces/{traceId}.
+// getTrace serves GET /api/v1/traces/{traceId}: the full form, or with view=compact the
+// compact one. Both are streamed (a trace can be megabytes).
 func (s *server) getTrace(r *http.Request) (any, error) {
-	if err := noParams(r); err != nil {
+	p, err := newParams(r.URL.Query(), []string{"view"})
+	if err != nil {
+		return nil, err
+	}
+	view, err := p.oneOf("view", "full", "compact")
+	if err != nil {
 		return nil, err
 	}
 	id, err := telemetry.ParseTraceID(r.PathValue("traceId"))
@@ -41,7 +47,11 @@ func (s *server) getTrace(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderTrace(t, s.cfg.Enricher), nil
+	prepared := prepareTrace(t, s.cfg.Enricher)
+	if view == "compact" {
+		return newCompactTrace(prepared), nil
+	}
+	return fullTrace{prepared}, nil
 }
 
 // services serves GET /api/v1/services.

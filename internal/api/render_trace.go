@@ -78,43 +78,64 @@ type logJSON struct {
 	Truncated      map[string]int `json:"truncated"`
 }
 
-// renderTrace renders a whole trace: each span with the log records linked to it, and the
-// records whose span id matches no span as orphanLogs. enrich, when non-nil, completes each
-// span from its records first.
-func renderTrace(t *store.Trace, enrich Enricher) traceJSON {
-	bySpan := make(map[telemetry.SpanID][]*telemetry.LogRecord, len(t.Spans))
+// preparedTrace is a trace read from the store with each span's log records linked to it and
+// the enricher applied: what both forms of GET /api/v1/traces/{traceId} render.
+type preparedTrace struct {
+	summary store.TraceSummary
+	spans   []*telemetry.Span
+	logs    [][]*telemetry.LogRecord // logs[i] are spans[i]'s records
+	orphans []*telemetry.LogRecord   // records whose span id matches no span
+}
+
+// prepareTrace links each span to its log records, the records whose span id matches no span
+// becoming orphans, and lets enrich, when non-nil, complete each span from its records, keeping
+// the summary in step. It modifies the spans of t.
+func prepareTrace(t *store.Trace, enrich Enricher) *preparedTrace {
+	p := &preparedTrace{summary: t.Summary, spans: make([]*telemetry.Span, 0, len(t.Spans))}
+	p.summary.Models = slices.Clone(p.summary.Models)
+	index := make(map[telemetry.SpanID]int, len(t.Spans))
 	for _, s := range t.Spans {
 		if s != nil {
-			bySpan[s.SpanID] = nil
+			if _, dup := index[s.SpanID]; !dup {
+				index[s.SpanID] = len(p.spans)
+			}
+			p.spans = append(p.spans, s)
 		}
 	}
-	orphans := []logJSON{}
+	p.logs = make([][]*telemetry.LogRecord, len(p.spans))
 	for _, l := range t.Logs {
 		if l == nil {
 			continue
 		}
-		if logs, ok := bySpan[l.SpanID]; ok && !l.SpanID.IsZero() {
-			bySpan[l.SpanID] = append(logs, l)
+		if i, ok := index[l.SpanID]; ok && !l.SpanID.IsZero() {
+			p.logs[i] = append(p.logs[i], l)
 		} else {
-			orphans = append(orphans, renderLog(l))
+			p.orphans = append(p.orphans, l)
 		}
 	}
-	sum := t.Summary
-	sum.Models = slices.Clone(sum.Models)
-	out := traceJSON{Spans: make([]spanJSON, 0, len(t.Spans)), OrphanLogs: orphans}
-	for _, s := range t.Spans {
-		if s == nil {
-			continue
-		}
-		logs := bySpan[s.SpanID]
-		if enrich != nil {
+	if enrich != nil {
+		for i, s := range p.spans {
 			before := genFactsOf(s.Generation)
-			enrich(s, logs)
-			adjustSummary(&sum, before, genFactsOf(s.Generation))
+			enrich(s, p.logs[i])
+			adjustSummary(&p.summary, before, genFactsOf(s.Generation))
 		}
-		out.Spans = append(out.Spans, renderSpan(s, logs))
 	}
-	out.Summary = renderSummary(&sum)
+	return p
+}
+
+// renderTrace renders a whole trace in the full form: each span with the log records linked to
+// it, and the records whose span id matches no span as orphanLogs. enrich, when non-nil,
+// completes each span from its records first. GET /api/v1/traces/{traceId} streams the same
+// document (fullTrace) instead of building it.
+func renderTrace(t *store.Trace, enrich Enricher) traceJSON {
+	p := prepareTrace(t, enrich)
+	out := traceJSON{Summary: renderSummary(&p.summary), Spans: make([]spanJSON, len(p.spans)), OrphanLogs: make([]logJSON, len(p.orphans))}
+	for i, s := range p.spans {
+		out.Spans[i] = renderSpan(s, p.logs[i])
+	}
+	for i, l := range p.orphans {
+		out.OrphanLogs[i] = renderLog(l)
+	}
 	return out
 }
 
@@ -234,4 +255,20 @@ func orEmptyMap(m map[string]int) map[string]int {
 		return map[string]int{}
 	}
 	return m
+}
+
+// fullTrace streams GET /api/v1/traces/{traceId}: the document renderTrace builds, rendered and
+// encoded one span at a time.
+type fullTrace struct{ p *preparedTrace }
+
+func (t fullTrace) stream(j *jsonStream) error {
+	p := t.p
+	j.raw(`{"summary":`)
+	j.value(renderSummary(&p.summary))
+	j.raw(`,"spans":`)
+	j.list(len(p.spans), func(i int) any { return renderSpan(p.spans[i], p.logs[i]) })
+	j.raw(`,"orphanLogs":`)
+	j.list(len(p.orphans), func(i int) any { return renderLog(p.orphans[i]) })
+	j.raw("}\n")
+	return j.err
 }

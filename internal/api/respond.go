@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/cairn-dev/cairn/internal/store"
@@ -61,29 +62,50 @@ func (s *server) serve(h handlerFunc) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		if st, ok := v.(streamer); ok {
+			s.writeStream(w, r, st)
+			return
+		}
 		s.writeJSON(w, r, http.StatusOK, v)
 	})
 }
 
 // writeJSON encodes v into a buffer first, so that an encoding failure is still a clean 500, and
 // sends it with the headers every API answer carries. HTML escaping stays on: content is
-// untrusted, and \u003c keeps it inert should anything ever render the JSON as HTML.
+// untrusted, and \u003c keeps it inert should anything ever render the JSON as HTML. Answers
+// too large to buffer are streamers (writeStream).
 func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer putJSONBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		s.log.ErrorContext(r.Context(), "api encode response", "path", r.URL.Path, "err", trunc(err.Error()))
 		buf.Reset()
 		status = http.StatusInternalServerError
-		_ = json.NewEncoder(&buf).Encode(errorBody{Error: internalMessage})
+		_ = json.NewEncoder(buf).Encode(errorBody{Error: internalMessage})
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
+	setJSONHeaders(h)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// setJSONHeaders sets the headers every API answer carries.
+func setJSONHeaders(h http.Header) {
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+}
+
+// jsonBuffers reuses writeJSON's buffers; those grown past maxPooledValue are dropped.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putJSONBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledValue {
+		jsonBuffers.Put(b)
 	}
 }
 

@@ -202,9 +202,18 @@ cairn_store_disk_bytes 5000
 cairn_received_items_total{receiver="otlp_grpc",signal="traces"} 7
 process_cpu_seconds_total 12.5
 cairn_queue_refused_items_total 3
+cairn_store_write_seconds_sum 4.5
+cairn_store_write_seconds_count 9
+cairn_store_write_cpu_seconds_total 3.25
+cairn_store_wal_bytes 6.7108864e+07
+cairn_store_wal_resets_total 2
+cairn_store_wal_reset_pause_seconds_total 0.5
 `)
 	if m.StoreSpans != 1.2e6 || !m.HasStoreSpans || m.QueueItems != 40 || m.DiskBytes != 5000 || m.CPUSeconds != 12.5 || m.QueueRefused != 3 {
 		t.Fatalf("parsed %+v", m)
+	}
+	if m.WriteSeconds != 4.5 || m.WriteCount != 9 || m.WriteCPU != 3.25 || m.WALBytes != 64<<20 || m.WALResets != 2 || m.WALPause != 0.5 {
+		t.Fatalf("parsed writer and WAL metrics %+v", m)
 	}
 }
 

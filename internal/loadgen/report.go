@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -78,6 +79,18 @@ type IngestResult struct {
 	ServerCPUSeconds  float64 `json:"serverCpuSeconds"`
 	LoadCPUSeconds    float64 `json:"loadCpuSeconds"`
 	QueueRefusedItems int64   `json:"queueRefusedItems"`
+	// The server's store writer during ingest (zero when the server does not export it).
+	Transactions     int64   `json:"transactions"`
+	WriterSeconds    float64 `json:"writerSeconds"`
+	WriterCPUSeconds float64 `json:"writerCpuSeconds"`
+	// The write-ahead log: largest size seen (sampled every second), resets, and the time
+	// writes waited for them.
+	MaxWALBytes     float64 `json:"maxWalBytes"`
+	WALResets       int64   `json:"walResets"`
+	WALPauseSeconds float64 `json:"walPauseSeconds"`
+	// LoadAverage is the machine's 1-minute load average at the start and end of ingest
+	// (Linux; the load tool usually shares the server's machine).
+	LoadAverage [2]float64 `json:"loadAverage"`
 }
 
 // StoreStats is the server's store and memory after the phase's ingest.
@@ -160,6 +173,23 @@ func writePhase(b *strings.Builder, ph Phase) {
 				commas(safeDiv(float64(in.StoredSpans), in.ServerCPUSeconds))))
 			row("Load tool CPU during ingest", fmt.Sprintf("%.2f cores", in.LoadCPUSeconds/in.Seconds))
 		}
+		if in.Transactions > 0 && in.StoredSpans > 0 {
+			per := 1000 / float64(in.StoredSpans)
+			cpu := ""
+			if in.WriterCPUSeconds > 0 {
+				cpu = fmt.Sprintf(" (%.1f ms on CPU)", 1000*in.WriterCPUSeconds*per)
+			}
+			row("Store writer", fmt.Sprintf("%.1f ms per 1,000 spans%s; busy %.0f%% of the ingest time; %s transactions of %s spans on average",
+				1000*in.WriterSeconds*per, cpu, 100*safeDiv(in.WriterSeconds, in.StoredSeconds),
+				commas(float64(in.Transactions)), commas(float64(in.StoredSpans)/float64(in.Transactions))))
+		}
+		if in.MaxWALBytes > 0 {
+			row("WAL during ingest", fmt.Sprintf("at most %s; reset %s times, writes paused %.2f s for it",
+				bytesHuman(in.MaxWALBytes), commas(float64(in.WALResets)), in.WALPauseSeconds))
+		}
+		if in.LoadAverage[0] > 0 || in.LoadAverage[1] > 0 {
+			row("Machine load average (1 min) at start / end", fmt.Sprintf("%.2f / %.2f", in.LoadAverage[0], in.LoadAverage[1]))
+		}
 	}
 	st := ph.Store
 	row("Store", fmt.Sprintf("%s spans, %s traces, %s on disk", commas(float64(st.Spans)), commas(float64(st.Traces)), bytesHuman(float64(st.DiskBytes))))
@@ -231,6 +261,20 @@ func bytesHuman(f float64) string {
 		return fmt.Sprintf("%.0f B", f)
 	}
 	return fmt.Sprintf("%.1f %s", f, units[i])
+}
+
+// loadAverage reads the 1-minute load average on Linux (0 elsewhere).
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
 
 // cpuModel reads the CPU model name on Linux.

@@ -261,7 +261,10 @@ func ingest(ctx context.Context, cfg Config, api *apiClient, gen *Generator, pro
 		wg       sync.WaitGroup
 	)
 	cpu0 := selfCPU()
+	load0 := loadAverage()
 	start := time.Now()
+	walMax, stopWAL := sampleWAL(ctx, api)
+	defer stopWAL()
 	var deadline time.Time
 	if cfg.Duration > 0 {
 		deadline = start.Add(cfg.Duration)
@@ -305,6 +308,7 @@ func ingest(ctx context.Context, cfg Config, api *apiClient, gen *Generator, pro
 	wg.Wait()
 	end := time.Now()
 	cpu1 := selfCPU()
+	load1 := loadAverage()
 	stopProgress()
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
@@ -341,12 +345,53 @@ func ingest(ctx context.Context, cfg Config, api *apiClient, gen *Generator, pro
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	stopWAL()
 	res.StoredSpans = int64(m.StoreSpans - before.StoreSpans)
 	res.StoredSeconds = m.ScrapedAt.Sub(start).Seconds()
 	res.StoredSpansPerSec = float64(res.StoredSpans) / res.StoredSeconds
 	res.ServerCPUSeconds = m.CPUSeconds - before.CPUSeconds
 	res.QueueRefusedItems = int64(m.QueueRefused - before.QueueRefused)
+	res.Transactions = int64(m.WriteCount - before.WriteCount)
+	res.WriterSeconds = m.WriteSeconds - before.WriteSeconds
+	res.WriterCPUSeconds = m.WriteCPU - before.WriteCPU
+	res.MaxWALBytes = max(*walMax, m.WALBytes)
+	res.WALResets = int64(m.WALResets - before.WALResets)
+	res.WALPauseSeconds = m.WALPause - before.WALPause
+	res.LoadAverage = [2]float64{load0, load1}
 	return res, nil
+}
+
+// sampleWAL records the largest cairn_store_wal_bytes the server reports, every second, until
+// stop is called (after which the result is final).
+func sampleWAL(ctx context.Context, api *apiClient) (maxBytes *float64, stop func()) {
+	maxBytes = new(float64)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if m, err := api.metrics(ctx); err == nil {
+					*maxBytes = max(*maxBytes, m.WALBytes)
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return maxBytes, func() {
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+		})
+	}
 }
 
 // sendWithRetry sends body until the server takes it, waiting as a refusal asks.

@@ -75,6 +75,9 @@ func TestLoadAgainstServer(t *testing.T) {
 			t.Fatalf("%s: ingest %+v, want 20,000 spans sent and stored", ph.Protocol, in)
 		}
 		stored += in.StoredSpans
+		if in.Transactions <= 0 || in.WriterSeconds <= 0 {
+			t.Errorf("%s: writer not measured: %+v", ph.Protocol, in)
+		}
 		if ph.Store.Spans != stored || ph.Store.DiskBytesPerSpan <= 0 || ph.Store.PeakRSSBytes <= 0 {
 			t.Fatalf("%s: store %+v, want %d spans, disk and RSS", ph.Protocol, ph.Store, stored)
 		}
@@ -100,7 +103,7 @@ func TestLoadAgainstServer(t *testing.T) {
 	if err := rep.WriteMarkdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range append([]string{"Stored rate", "Disk per span", "Server peak RSS"}, QueryNames...) {
+	for _, want := range append([]string{"Stored rate", "Disk per span", "Server peak RSS", "Store writer"}, QueryNames...) {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
 		}

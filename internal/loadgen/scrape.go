@@ -22,6 +22,12 @@ type serverMetrics struct {
 	CPUSeconds    float64 // process_cpu_seconds_total
 	QueueRefused  float64 // cairn_queue_refused_items_total
 	WriteFailures float64 // cairn_store_write_failures_total
+	WriteSeconds  float64 // cairn_store_write_seconds_sum: store transactions' wall time
+	WriteCount    float64 // cairn_store_write_seconds_count: store transactions
+	WriteCPU      float64 // cairn_store_write_cpu_seconds_total: the writer thread's CPU time
+	WALBytes      float64 // cairn_store_wal_bytes
+	WALResets     float64 // cairn_store_wal_resets_total
+	WALPause      float64 // cairn_store_wal_reset_pause_seconds_total
 	HasStoreSpans bool
 	HasQueueItems bool
 	ScrapedAt     time.Time
@@ -130,6 +136,18 @@ func parseMetrics(text string) serverMetrics {
 			m.QueueRefused += v
 		case "cairn_store_write_failures_total":
 			m.WriteFailures += v
+		case "cairn_store_write_seconds_sum":
+			m.WriteSeconds += v
+		case "cairn_store_write_seconds_count":
+			m.WriteCount += v
+		case "cairn_store_write_cpu_seconds_total":
+			m.WriteCPU += v
+		case "cairn_store_wal_bytes":
+			m.WALBytes += v
+		case "cairn_store_wal_resets_total":
+			m.WALResets += v
+		case "cairn_store_wal_reset_pause_seconds_total":
+			m.WALPause += v
 		}
 	}
 	return m

@@ -3,6 +3,11 @@
 // transaction (group commit). Consume returns only after the caller's batch is committed, so
 // receivers acknowledge nothing that could still be lost; a full queue is refused at once with
 // consumer.ErrOverloaded rather than buffered without bound.
+//
+// The writer goroutine is the bottleneck of ingest, so it does as little as possible: with a
+// store that implements Preparer, each request's CPU-heavy encoding runs on the request's own
+// goroutine (in parallel with the writer and with other requests) before it is queued, and the
+// writer only runs the transaction.
 package pipeline
 
 import (
@@ -42,32 +47,54 @@ func (o *Options) setDefaults() {
 	}
 }
 
+// Preparer is a store.Writer that splits a write in two. Prepare does the part that needs no
+// lock (encoding, compression, text extraction) and is safe for concurrent use; WritePrepared
+// commits the results of several Prepare calls in one transaction, or nothing.
+type Preparer interface {
+	store.Writer
+	Prepare(b *telemetry.Batch) any
+	WritePrepared(ctx context.Context, prepared []any) error
+}
+
 // Observer is told what the pipeline does, for self-metrics. Implementations must be safe for
 // concurrent use.
 type Observer interface {
-	// Committed reports one store transaction of n items that took d.
-	Committed(b *telemetry.Batch, d time.Duration)
+	// Committed reports one store transaction of the group's batches.
+	Committed(c Commit)
 	// Failed reports a store transaction that failed.
 	Failed(n int)
 	// Overloaded reports a request of n items refused because the queue was full.
 	Overloaded(n int)
 }
 
+// Commit describes one store transaction.
+type Commit struct {
+	Requests                  int
+	Spans, Logs, MetricPoints int
+	// Took is the transaction's wall time; CPU the writer thread's CPU time in it (0 where it
+	// cannot be measured). Their difference is time spent waiting: for the disk, for a
+	// checkpoint, or for a core on a busy machine.
+	Took, CPU time.Duration
+}
+
 // request is one Consume call waiting for its batch to be committed.
 type request struct {
-	batch *telemetry.Batch
-	done  chan error // buffered(1): the writer never blocks on a caller that left
+	batch    *telemetry.Batch
+	prepared any        // the store's Prepare(batch), when the store is a Preparer
+	done     chan error // buffered(1): the writer never blocks on a caller that left
 }
 
 // Pipeline implements consumer.Consumer in front of a store.Writer.
 type Pipeline struct {
 	w      store.Writer
+	prep   Preparer // w, when it is one
 	opts   Options
 	obs    Observer
 	logger *slog.Logger
 
 	queued atomic.Int64 // items accepted and not yet committed or failed
 	queue  chan *request
+	cpu    func() time.Duration // the writer goroutine's CPU time so far
 
 	mu     sync.RWMutex // guards closed against Consume racing Close
 	closed bool
@@ -88,6 +115,7 @@ func New(w store.Writer, opts Options, obs Observer, logger *slog.Logger) *Pipel
 		queue: make(chan *request, opts.QueueItems),
 		done:  make(chan struct{}),
 	}
+	p.prep, _ = w.(Preparer)
 	go p.run()
 	return p
 }
@@ -119,7 +147,8 @@ func (p *Pipeline) Consume(ctx context.Context, b *telemetry.Batch) error {
 	}
 }
 
-// enqueue admits req (n items) or refuses it without blocking.
+// enqueue admits req (n items) or refuses it without blocking. An admitted request is
+// prepared (on the caller's goroutine; its items already count against the queue) and queued.
 func (p *Pipeline) enqueue(req *request, n int) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -138,6 +167,9 @@ func (p *Pipeline) enqueue(req *request, n int) error {
 		if p.queued.CompareAndSwap(cur, cur+int64(n)) {
 			break
 		}
+	}
+	if p.prep != nil {
+		req.prepared = p.prep.Prepare(req.batch)
 	}
 	select {
 	case p.queue <- req:
@@ -172,6 +204,7 @@ func (p *Pipeline) Close(ctx context.Context) error {
 // already queued up to MaxBatchItems, and commits them together.
 func (p *Pipeline) run() {
 	defer close(p.done)
+	p.cpu = writerCPU()
 	for first := range p.queue {
 		group := []*request{first}
 		items := first.batch.Len()
@@ -197,11 +230,13 @@ func (p *Pipeline) run() {
 // depth drops before any caller is answered, so Depth never counts an acknowledged request.
 func (p *Pipeline) commit(group []*request, items int) {
 	errs := make([]error, len(group))
-	if len(group) == 1 {
-		errs[0] = p.write(group[0].batch)
-	} else if err := p.write(merge(group)); err != nil {
-		for i, r := range group {
-			errs[i] = p.write(r.batch)
+	if err := p.write(group); err != nil {
+		if len(group) == 1 {
+			errs[0] = err
+		} else {
+			for i := range group {
+				errs[i] = p.write(group[i : i+1])
+			}
 		}
 	}
 	p.queued.Add(-int64(items))
@@ -212,6 +247,9 @@ func (p *Pipeline) commit(group []*request, items int) {
 
 // merge concatenates the batches of a group.
 func merge(group []*request) *telemetry.Batch {
+	if len(group) == 1 {
+		return group[0].batch
+	}
 	merged := &telemetry.Batch{}
 	for _, r := range group {
 		merged.Spans = append(merged.Spans, r.batch.Spans...)
@@ -221,21 +259,39 @@ func merge(group []*request) *telemetry.Batch {
 	return merged
 }
 
-// write commits one batch with the write timeout, reporting to the observer.
-func (p *Pipeline) write(b *telemetry.Batch) error {
+// write commits a group's batches in one transaction with the write timeout, reporting to the
+// observer.
+func (p *Pipeline) write(group []*request) error {
+	c := Commit{Requests: len(group)}
+	for _, r := range group {
+		c.Spans += len(r.batch.Spans)
+		c.Logs += len(r.batch.Logs)
+		c.MetricPoints += len(r.batch.Metrics)
+	}
+	n := c.Spans + c.Logs + c.MetricPoints
 	ctx, cancel := context.WithTimeout(context.Background(), p.opts.WriteTimeout)
 	defer cancel()
-	start := time.Now()
-	err := p.w.Write(ctx, b)
+	start, cpu0 := time.Now(), p.cpu()
+	var err error
+	if p.prep != nil {
+		prepared := make([]any, len(group))
+		for i, r := range group {
+			prepared[i] = r.prepared
+		}
+		err = p.prep.WritePrepared(ctx, prepared)
+	} else {
+		err = p.w.Write(ctx, merge(group))
+	}
 	if err != nil {
 		if p.obs != nil {
-			p.obs.Failed(b.Len())
+			p.obs.Failed(n)
 		}
-		p.logger.Error("store write failed", "items", b.Len(), "err", err)
-		return fmt.Errorf("store write of %d items: %v: %w", b.Len(), err, consumer.ErrUnavailable)
+		p.logger.Error("store write failed", "items", n, "err", err)
+		return fmt.Errorf("store write of %d items: %v: %w", n, err, consumer.ErrUnavailable)
 	}
 	if p.obs != nil {
-		p.obs.Committed(b, time.Since(start))
+		c.Took, c.CPU = time.Since(start), p.cpu()-cpu0
+		p.obs.Committed(c)
 	}
 	return nil
 }

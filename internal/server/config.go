@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
 
@@ -36,6 +37,12 @@ type Config struct {
 
 	// MaxBodyBytes bounds one ingest request, compressed and decompressed (default 20 MiB).
 	MaxBodyBytes int64
+	// MaxBodyMemory bounds the ingest request bodies held in memory at once, compressed and
+	// decompressed, across OTLP/HTTP, OTLP/gRPC and Application Insights (default 256 MiB or
+	// twice MaxBodyBytes, whichever is larger); beyond it requests are refused with 429 /
+	// RESOURCE_EXHAUSTED and a retry delay. It must be at least twice MaxBodyBytes: a gzip body
+	// is held compressed and decompressed at once.
+	MaxBodyMemory int64
 	// MaxValueBytes bounds one stored attribute or body value; longer values are cut and
 	// marked as truncated (default 1 MiB).
 	MaxValueBytes int
@@ -66,6 +73,7 @@ const (
 	DefaultGRPCAddr        = "127.0.0.1:4317"
 	DefaultHTTPAddr        = "127.0.0.1:4318"
 	DefaultMaxBodyBytes    = 20 << 20
+	DefaultMaxBodyMemory   = reqbody.DefaultBudget
 	DefaultQueueItems      = 200_000
 	DefaultRetentionEvery  = 5 * time.Minute
 	DefaultShutdownTimeout = 30 * time.Second
@@ -84,6 +92,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxBodyMemory <= 0 {
+		c.MaxBodyMemory = max(DefaultMaxBodyMemory, 2*c.MaxBodyBytes)
 	}
 	if c.MaxValueBytes <= 0 {
 		c.MaxValueBytes = telemetry.DefaultMaxValueBytes
@@ -110,6 +121,10 @@ func (c Config) validate() error {
 	}
 	if c.TLSCert != "" && c.TLSAddr == "" {
 		return errors.New("--tls-cert was given without --tls-addr: add --tls-addr 127.0.0.1:4319")
+	}
+	if c.MaxBodyMemory < 2*c.MaxBodyBytes {
+		return fmt.Errorf("--max-body-memory (%d bytes) must be at least twice --max-body (%d bytes): a gzip body is held "+
+			"compressed and decompressed at once; raise --max-body-memory to %dMiB or more", c.MaxBodyMemory, c.MaxBodyBytes, (2*c.MaxBodyBytes+1<<20-1)>>20)
 	}
 	addrs := []string{c.HTTPAddr, c.TLSAddr}
 	if c.GRPCAddr != "off" {

@@ -75,12 +75,19 @@ func TestValidate(t *testing.T) {
 	f(Config{TLSCert: "c.pem", TLSKey: "k.pem"}, "--tls-cert was given without --tls-addr: add --tls-addr 127.0.0.1:4319")
 	f(Config{TLSCert: "c.pem", TLSKey: "k.pem", TLSAddr: "127.0.0.1:4319"}, "")
 	f(Config{TLSAddr: "127.0.0.1:4319"}, "") // a local CA
+
+	// The memory budget for request bodies holds at least one gzip body of the largest size.
+	f(Config{MaxBodyBytes: 200 << 20, MaxBodyMemory: 256 << 20}, "--max-body-memory (268435456 bytes) must be at least twice --max-body (209715200 bytes)")
+	f(Config{MaxBodyBytes: 200 << 20, MaxBodyMemory: 256 << 20}, "raise --max-body-memory to 400MiB")
+	f(Config{MaxBodyBytes: 200 << 20, MaxBodyMemory: 400 << 20}, "")
+	f(Config{MaxBodyBytes: 200 << 20}, "") // the default follows --max-body
+	f(Config{MaxBodyMemory: 32 << 20}, "at least twice --max-body")
 }
 
 func TestWithDefaults(t *testing.T) {
 	c := Config{}.withDefaults()
 	if c.DataDir != DefaultDataDir || c.GRPCAddr != DefaultGRPCAddr || c.HTTPAddr != DefaultHTTPAddr ||
-		c.MaxBodyBytes != DefaultMaxBodyBytes || c.MaxValueBytes != 1<<20 || c.QueueItems != DefaultQueueItems ||
+		c.MaxBodyBytes != DefaultMaxBodyBytes || c.MaxBodyMemory != 256<<20 || c.MaxValueBytes != 1<<20 || c.QueueItems != DefaultQueueItems ||
 		c.RetentionEvery != DefaultRetentionEvery || c.ShutdownTimeout != DefaultShutdownTimeout || c.Version != "dev" {
 		t.Errorf("defaults: %+v", c)
 	}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/cairn-dev/cairn/internal/api"
+	"github.com/cairn-dev/cairn/internal/httpgzip"
 	"github.com/cairn-dev/cairn/internal/ingest/breeze"
 	"github.com/cairn-dev/cairn/internal/ingest/otlp"
 	"github.com/cairn-dev/cairn/internal/tlsutil"
@@ -23,26 +24,27 @@ import (
 // buildServers creates the HTTP, TLS and gRPC servers over one set of routes.
 func (s *Server) buildServers() {
 	in := s.ingest()
+	budget := s.bodyBudget() // shared by every receiver
 	mux := http.NewServeMux()
 
 	otlpMux := http.NewServeMux()
-	otlp.NewHTTPHandler(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Observer: s.metrics.receiver("otlp_http")}, s.logger).Register(otlpMux)
+	otlp.NewHTTPHandler(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Budget: budget, Observer: s.metrics.receiver("otlp_http")}, s.logger).Register(otlpMux)
 	mux.Handle("/v1/", s.requireIngestToken(otlpMux))
 
-	breeze.NewHandler(in, breeze.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Observer: s.metrics.receiver("appinsights")}, s.logger).Register(mux)
+	breeze.NewHandler(in, breeze.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Budget: budget, Observer: s.metrics.receiver("appinsights")}, s.logger).Register(mux)
 
-	mux.Handle("/api/", api.New(api.Config{
+	mux.Handle("/api/", httpgzip.Handler(api.New(api.Config{
 		Version:                s.cfg.Version,
 		OTLPGRPC:               s.GRPCAddr(),
 		OTLPHTTP:               "http://" + dialable(s.HTTPAddr()),
 		BreezeConnectionString: s.connectionString(),
 		APIToken:               s.cfg.APIToken,
 		Enricher:               s.norm.MergeLogs,
-	}, s.store, s.logger))
+	}, s.store, s.logger)))
 	mux.HandleFunc("GET /healthz", s.serveHealthz)
 	mux.HandleFunc("GET /readyz", s.serveReadyz)
 	mux.Handle("GET /metrics", s.requireAPIToken(s.metrics.handler()))
-	mux.Handle("/", ui.Handler())
+	mux.Handle("/", ui.Handler(ui.Options{PreloadTraces: s.cfg.APIToken == ""}))
 
 	handler := breeze.CollapseSlashes(mux)
 	s.httpSrv = newHTTPServer(handler)
@@ -50,7 +52,7 @@ func (s *Server) buildServers() {
 		s.tlsSrv = newHTTPServer(handler)
 	}
 	if s.grpcLn != nil {
-		g := otlp.NewGRPCServer(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Observer: s.metrics.receiver("otlp_grpc")}, s.logger)
+		g := otlp.NewGRPCServer(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Budget: budget, Observer: s.metrics.receiver("otlp_grpc")}, s.logger)
 		opts := g.ServerOptions()
 		if s.cfg.IngestToken != "" {
 			opts = append(opts, grpc.UnaryInterceptor(s.grpcIngestToken))

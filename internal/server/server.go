@@ -70,6 +70,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	s.metrics = newSelfMetrics(cfg.Version, s.store)
 	s.pipe = pipeline.New(s.store, pipeline.Options{QueueItems: cfg.QueueItems}, s.metrics, logger)
 	s.metrics.watchQueue(s.pipe)
+	s.metrics.watchWAL(s.store)
 	if err := s.listen(); err != nil {
 		return nil, err
 	}

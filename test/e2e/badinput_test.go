@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -416,6 +417,96 @@ func TestBadInputGzipBomb(t *testing.T) {
 	id := sendOne(t, p, "bomb", "after the bomb")
 	if g, code := getTrace(t, p, id); code != http.StatusOK || g.Summary.SpanCount != 1 {
 		t.Errorf("trace after the bomb: %d %+v", code, g.Summary)
+	}
+}
+
+// TestBadInputConcurrentGzipBombs fires many gzip bombs at once over OTLP/HTTP, Application
+// Insights and OTLP/gRPC at a server with a 64 MiB memory budget for request bodies: each is
+// refused as too large (413 / RESOURCE_EXHAUSTED) or, when the budget is spent, as retryable
+// (429 with Retry-After / RESOURCE_EXHAUSTED with RetryInfo) — none is dropped without an
+// answer — the server's memory stays near the budget rather than growing with the number of
+// bombs, and it stores a normal request afterwards.
+func TestBadInputConcurrentGzipBombs(t *testing.T) {
+	t.Parallel()
+	p := startServer(t, "", "--max-body-memory", "64MiB")
+	bomb := gzipBomb(t, 1024)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		answers = map[string]int{}
+	)
+	count := func(k string) {
+		mu.Lock()
+		answers[k]++
+		mu.Unlock()
+	}
+	post := func(path, contentType string) {
+		req, _ := http.NewRequest(http.MethodPost, p.BaseURL()+path, bytes.NewReader(bomb))
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Content-Encoding", "gzip")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			count("no answer: " + err.Error())
+			return
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusRequestEntityTooLarge:
+			count(path + " 413")
+		case resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "":
+			count(path + " 429 with Retry-After")
+		default:
+			count(fmt.Sprintf("%s %d Retry-After %q", path, resp.StatusCode, resp.Header.Get("Retry-After")))
+		}
+	}
+	conn := dialGRPC(t, p)
+	grpcBomb := make([]byte, 24<<20) // inflates past --max-body (20 MiB)
+	for range 24 {
+		wg.Go(func() { post("/v1/traces", "application/x-protobuf") })
+		wg.Go(func() { post("/v2.1/track", "application/json") })
+	}
+	for range 16 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, err := grpcRaw(ctx, conn, grpcTraceExport, grpcBomb, grpc.UseCompressor(grpcgzip.Name))
+			st := status.Convert(err)
+			retry := false
+			for _, d := range st.Details() {
+				_, retry = d.(*errdetails.RetryInfo)
+			}
+			count(fmt.Sprintf("gRPC %v, RetryInfo %v", st.Code(), retry))
+		})
+	}
+	wg.Wait()
+	t.Logf("answers: %v", answers)
+	refused := 0
+	for k, n := range answers {
+		switch k {
+		case "/v1/traces 413", "/v1/traces 429 with Retry-After", "/v2.1/track 413", "/v2.1/track 429 with Retry-After",
+			"gRPC ResourceExhausted, RetryInfo true", "gRPC ResourceExhausted, RetryInfo false":
+			refused += n
+		default:
+			t.Errorf("%d bombs answered %s; want 413 or 429 with Retry-After (gRPC RESOURCE_EXHAUSTED)", n, k)
+		}
+	}
+	if refused != 64 || answers["/v1/traces 429 with Retry-After"]+answers["/v2.1/track 429 with Retry-After"] == 0 {
+		t.Errorf("%d of 64 bombs refused as expected, none for the budget; want all, some 429", refused)
+	}
+	peak := procStatusKB(p.PID(), "VmHWM")
+	t.Logf("server peak RSS %d MiB", peak>>10)
+	if peak > 224<<10 {
+		t.Errorf("peak RSS %d MiB after 64 concurrent gzip bombs with a 64 MiB budget; want under 224 MiB", peak>>10)
+	}
+	id := sendOne(t, p, "bombs", "after the bombs")
+	if g, code := getTrace(t, p, id); code != http.StatusOK || g.Summary.SpanCount != 1 {
+		t.Errorf("trace after the bombs: %d %+v", code, g.Summary)
+	}
+	m := promMetrics(t, p, "")
+	if m["cairn_ingest_body_bytes"] != 0 || m["cairn_ingest_body_bytes_limit"] != 64<<20 || m["cairn_ingest_body_budget_refusals_total"] == 0 {
+		t.Errorf("body budget metrics: in use %v, limit %v, refusals %v; want 0, 64 MiB, some", m["cairn_ingest_body_bytes"],
+			m["cairn_ingest_body_bytes_limit"], m["cairn_ingest_body_budget_refusals_total"])
 	}
 }
 

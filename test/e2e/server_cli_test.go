@@ -230,7 +230,7 @@ func TestServeEnvironment(t *testing.T) {
 
 // serveFlags is every flag of `cairn serve`.
 var serveFlags = []string{"data", "http-addr", "grpc-addr", "tls-addr", "tls-cert", "tls-key", "api-token", "ingest-token",
-	"allow-unauthenticated", "max-body", "max-value", "queue-items", "retention", "retention-size", "prices", "log-level", "pprof-addr"}
+	"allow-unauthenticated", "max-body", "max-body-memory", "max-value", "queue-items", "retention", "retention-size", "prices", "log-level", "pprof-addr"}
 
 // TestServeCommandLine: --help lists every flag with its variable and exits 0; usage errors
 // exit 2 saying what is wrong; a configuration error exits 1 with the fix.

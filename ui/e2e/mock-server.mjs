@@ -201,12 +201,33 @@ function metrics(q) {
   }) };
 }
 
+// The compact form of a trace (GET /api/v1/traces/{id}?view=compact, docs/api.md), as
+// internal/api/render_compact.go writes it.
+function compact(t) {
+  const base = t.spans.reduce((m, s) => (BigInt(s.startUnixNano) < m ? BigInt(s.startUnixNano) : m), t.spans.length ? BigInt(t.spans[0].startUnixNano) : BigInt(t.summary.startUnixNano));
+  const off = (n) => Number(BigInt(n) - base);
+  const resources = [], scopes = [];
+  const index = (list, v) => { const k = JSON.stringify(v); let i = list.findIndex((x) => JSON.stringify(x) === k); if (i < 0) { i = list.length; list.push(v); } return i; };
+  const res = (attrs) => index(resources, { service: attrs?.["service.name"] || "unknown_service", attributes: attrs ?? {} });
+  const empty = (v) => v === undefined || v === null || v === "" || (Array.isArray(v) && !v.length) || (typeof v === "object" && !Array.isArray(v) && !Object.keys(v).length);
+  const prune = (o) => Object.fromEntries(Object.entries(o).filter(([k, v]) => !empty(v) || ["name", "resource", "scope", "start", "end", "time"].includes(k)));
+  const log = (l, orphan) => prune({ time: off(l.timeUnixNano), traceId: orphan ? l.traceId : "", spanId: orphan ? l.spanId : "", severityNumber: l.severityNumber || undefined,
+    severityText: l.severityText, eventName: l.eventName, body: l.body, attributes: l.attributes, resource: res(l.resource), truncated: l.truncated });
+  const spans = t.spans.map((s) => prune({
+    spanId: s.spanId, parentSpanId: s.parentSpanId, name: s.name, kind: s.kind === "unspecified" ? "" : s.kind, start: off(s.startUnixNano), end: off(s.endUnixNano),
+    status: s.status.code === "unset" && !s.status.message ? undefined : s.status, attributes: s.attributes, resource: res(s.resource), scope: index(scopes, s.scope),
+    events: s.events.map((e) => prune({ name: e.name, time: off(e.timeUnixNano), attributes: e.attributes })), links: s.links, logs: s.logs.map((l) => log(l, false)),
+    truncated: s.truncated, sessionId: s.sessionId, userId: s.userId, generation: s.generation,
+  }));
+  return { summary: t.summary, baseUnixNano: base.toString(), resources, scopes, spans, orphanLogs: (t.orphanLogs ?? []).map((l) => log(l, true)) };
+}
+
 function start0(q) { const v = q.get("start"); return v ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : Date.now() - 3_600_000; }
 
 function api(path, q) {
   if (path === "/api/v1/traces") { const { items, next } = page(searchTraces(q), q); return { traces: items.map((t) => t.summary), nextCursor: next }; }
   let m = /^\/api\/v1\/traces\/([^/]+)$/.exec(path);
-  if (m) { if (!/^[0-9a-f]{32}$/.test(m[1])) return [400, { error: "traceId must be 32 lower-case hex characters" }]; const t = traces.get(m[1]); return t ?? [404, { error: "trace not found" }]; }
+  if (m) { if (!/^[0-9a-f]{32}$/.test(m[1])) return [400, { error: "traceId must be 32 lower-case hex characters" }]; const t = traces.get(m[1]); if (!t) return [404, { error: "trace not found" }]; return q.get("view") === "compact" ? compact(t) : t; }
   if (path === "/api/v1/services") return { services: [...new Set(all().flatMap((t) => t.spans.map((s) => s.service)))].sort() };
   if (path === "/api/v1/operations") return { operations: [...new Set(all().flatMap((t) => t.spans.filter((s) => !q.get("service") || s.service === q.get("service")).map((s) => s.name)))].slice(0, 200).map((name) => ({ name, spanKind: "internal" })) };
   if (path === "/api/v1/sessions") { const { items, next } = page(sessions(), q); return { sessions: items.map((s) => s.session), nextCursor: next }; }

@@ -393,6 +393,18 @@ test("benchmark: a 10,000-span trace is interactive quickly", async () => {
     );
     runs.push(r);
   }
+  // The page loads the trace once, in the compact form, gzipped, through the preload the server
+  // puts in the page (one request: the preload is used, not fetched twice).
+  const loads = await page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .filter((e) => e.name.includes("/api/v1/traces/"))
+      .map((e) => ({ url: e.name.replace(location.origin, ""), initiator: e.initiatorType, encoded: e.encodedBodySize, decoded: e.decodedBodySize })),
+  );
+  assert.equal(loads.length, 1, "one request for the trace: " + JSON.stringify(loads));
+  assert.match(loads[0].url, /\?view=compact$/);
+  assert.equal(loads[0].initiator, "link", "answered by the preload");
+  assert.ok(loads[0].encoded > 0 && loads[0].encoded < loads[0].decoded / 4, "gzipped: " + JSON.stringify(loads[0]));
   const counted = await page.locator("[data-testid=span-tree] .tree-header").innerText();
   assert.match(counted, /10,000/);
   const domRows = await page.locator(".tree-row").count();
@@ -402,7 +414,8 @@ test("benchmark: a 10,000-span trace is interactive quickly", async () => {
   const median = warm[Math.floor(warm.length / 2)];
   console.log(
     `BENCHMARK trace page, 10,000 spans: interactive at ${median.toFixed(0)} ms after navigation start (median of ${warm.length} warm runs; ` +
-      `cold run ${runs[0].interactiveAt.toFixed(0)} ms; rows first rendered at ${runs.map((r) => r.rowsAt.toFixed(0)).join("/")} ms; ${domRows} rows in the DOM)`,
+      `cold run ${runs[0].interactiveAt.toFixed(0)} ms; rows first rendered at ${runs.map((r) => r.rowsAt.toFixed(0)).join("/")} ms; ${domRows} rows in the DOM; ` +
+      `trace JSON ${(loads[0].decoded / 1e6).toFixed(2)} MB, ${(loads[0].encoded / 1e3).toFixed(0)} KB gzipped)`,
   );
   assert.ok(median < 3000, "interactive in under 3 s (target 1 s): " + median);
   assert.deepEqual(page.errors, []);

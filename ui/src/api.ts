@@ -144,6 +144,53 @@ export interface TraceDetail {
   orphanLogs?: Log[] | null;
 }
 
+/**
+ * GET /api/v1/traces/{id}?view=compact (docs/api.md): everything TraceDetail holds in about a
+ * third of the bytes. Times are nanosecond offsets from baseUnixNano, resources and scopes are
+ * indexes into tables, empty fields are left out. trace.ts expands a span to the full form.
+ */
+export interface CompactTrace {
+  summary: TraceSummary;
+  baseUnixNano: string;
+  resources: { service: string; attributes: Attrs }[];
+  scopes: { name?: string; version?: string }[];
+  spans: CompactSpan[];
+  orphanLogs: CompactLog[];
+}
+
+export interface CompactSpan {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind?: string;
+  start: number;
+  end: number;
+  status?: Status;
+  attributes?: Attrs;
+  resource: number;
+  scope: number;
+  events?: { name: string; time: number; attributes?: Attrs }[];
+  links?: SpanLink[];
+  logs?: CompactLog[];
+  truncated?: Record<string, number>;
+  sessionId?: string;
+  userId?: string;
+  generation?: Generation;
+}
+
+export interface CompactLog {
+  time: number;
+  traceId?: string;
+  spanId?: string;
+  severityNumber?: number;
+  severityText?: string;
+  eventName?: string;
+  body?: unknown;
+  attributes?: Attrs;
+  resource: number;
+  truncated?: Record<string, number>;
+}
+
 export interface Session {
   id: string;
   service: string;
@@ -236,7 +283,9 @@ export function toQuery(params: Params): string {
 }
 
 async function get<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  // No other header: GET /api/v1/traces/{id}?view=compact may be answered by the preload that
+  // the server puts in the page (ui/embed.go), which Chromium reuses only for the same headers.
+  const headers: Record<string, string> = {};
   const token = getToken();
   if (token) headers.Authorization = "Bearer " + token;
   const res = await fetch("/api/v1" + path + toQuery(params), { headers, signal });
@@ -261,7 +310,7 @@ export const api = {
   traces: (p: Params, signal?: AbortSignal) =>
     get<{ traces: TraceSummary[] | null; nextCursor?: string }>("/traces", p, signal),
   trace: (id: string, signal?: AbortSignal) =>
-    get<TraceDetail>("/traces/" + encodeURIComponent(id), {}, signal),
+    get<CompactTrace>("/traces/" + encodeURIComponent(id), { view: "compact" }, signal),
   services: (signal?: AbortSignal) => get<{ services: string[] | null }>("/services", {}, signal),
   operations: (service: string, signal?: AbortSignal) =>
     get<{ operations: { name: string; spanKind: string }[] | null }>("/operations", { service }, signal),

@@ -28,14 +28,21 @@ export function fmtPercent(r: number | null | undefined): string {
   return (r * 100).toFixed(r < 0.1 ? 1 : 0) + "%";
 }
 
+// Formatters are built once: toLocaleTimeString and friends build one per call, which shows
+// in a page that formats hundreds of times.
+let timeFmt: Intl.DateTimeFormat | undefined;
+let dateFmt: Intl.DateTimeFormat | undefined;
+
 export function fmtTime(iso: string): string {
   const d = new Date(iso);
   if (isNaN(d.getTime())) return iso;
   const now = new Date();
   const sameDay = d.toDateString() === now.toDateString();
-  const time = d.toLocaleTimeString("en-GB", { hour12: false });
+  timeFmt ??= new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  dateFmt ??= new Intl.DateTimeFormat("en-CA");
+  const time = timeFmt.format(d);
   const ms = String(d.getMilliseconds()).padStart(3, "0");
-  return sameDay ? `${time}.${ms}` : `${d.toLocaleDateString("en-CA")} ${time}`;
+  return sameDay ? `${time}.${ms}` : `${dateFmt.format(d)} ${time}`;
 }
 
 export function fmtAgo(iso: string): string {

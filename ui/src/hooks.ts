@@ -49,17 +49,23 @@ export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unkno
   return { ...state, reload: () => setTick((t) => t + 1) };
 }
 
-/** Calls handler for keydown events outside text inputs (j/k, Enter, ...). */
-export function useKeys(handler: (e: KeyboardEvent) => void, deps: unknown[]): void {
+/**
+ * Calls handler for keydown events outside text inputs (j/k, Enter, ...). The listener is
+ * registered once and always calls the handler of the latest render: re-registering it in an
+ * effect (which runs after paint) let quick presses on a busy machine reach a stale handler,
+ * with the selection of a render ago.
+ */
+export function useKeys(handler: (e: KeyboardEvent) => void): void {
+  const latest = useRef(handler);
+  latest.current = handler;
   useEffect(() => {
     const h = (e: KeyboardEvent) => {
       if (e.metaKey || e.ctrlKey || e.altKey) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
-      handler(e);
+      latest.current(e);
     };
     window.addEventListener("keydown", h);
     return () => window.removeEventListener("keydown", h);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
+  }, []);
 }

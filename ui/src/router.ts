@@ -27,6 +27,15 @@ export function navigate(url: string, replace = false): void {
   notify();
 }
 
+/**
+ * Records url in the current history entry without re-rendering: for state the view already
+ * shows (the selected span of a trace), so that a reload or a shared link shows it again. The
+ * location the app renders from catches up at the next navigate or popstate.
+ */
+export function replaceQuietly(url: string): void {
+  if (url !== window.location.pathname + window.location.search) history.replaceState(null, "", url);
+}
+
 /** Returns the current location and re-renders the caller when it changes. */
 export function useLocation(): Location {
   const [loc, setLoc] = useState(current);

@@ -1,20 +1,17 @@
 package breeze
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cairn-dev/cairn/internal/consumer"
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 )
 
 // DefaultMaxBodyBytes bounds a request body, compressed and decompressed.
@@ -43,6 +40,11 @@ type Options struct {
 	RetryAfter time.Duration
 	// Observer, when set, is told what each request delivered and rejected.
 	Observer Observer
+	// Budget bounds the request bodies held in memory at once, shared with the other
+	// receivers of a server; a request that would exceed it gets 429 with Retry-After. nil
+	// means a budget of this receiver's own, of reqbody.DefaultBudget or twice MaxBodyBytes,
+	// whichever is larger.
+	Budget *reqbody.Budget
 }
 
 // Handler receives Application Insights track requests and Live Metrics pings.
@@ -50,6 +52,7 @@ type Handler struct {
 	next   consumer.Consumer
 	opts   Options
 	logger *slog.Logger
+	body   *reqbody.Reader
 }
 
 // NewHandler returns a receiver that hands decoded batches to next. A nil logger discards.
@@ -63,7 +66,10 @@ func NewHandler(next consumer.Consumer, opts Options, logger *slog.Logger) *Hand
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{next: next, opts: opts, logger: logger}
+	if opts.Budget == nil {
+		opts.Budget = reqbody.NewBudget(max(reqbody.DefaultBudget, 2*opts.MaxBodyBytes))
+	}
+	return &Handler{next: next, opts: opts, logger: logger, body: reqbody.NewReader(opts.MaxBodyBytes, opts.Budget)}
 }
 
 // Register adds the receiver's routes to mux: POST /v2.1/track and /v2/track, and the Live
@@ -91,18 +97,20 @@ type itemError struct {
 
 // serveTrack answers: 200 when every envelope is stored; 206 with a 400 (not retryable) error
 // per invalid envelope when some are, the valid ones stored; 400 for an unreadable body; 413
-// past the size limit; 429 or 503 with Retry-After when the consumer cannot take the batch
-// (both retryable, nothing acknowledged).
+// past the size limit; 415 for an encoding other than gzip; 429 with Retry-After when the
+// server's memory budget for request bodies is spent, and 429 or 503 with Retry-After when the
+// consumer cannot take the batch (all retryable, nothing acknowledged).
 func (h *Handler) serveTrack(w http.ResponseWriter, r *http.Request) {
-	body, status, err := h.readBody(w, r)
+	body, err := h.body.Read(w, r)
 	if err != nil {
-		h.logger.Debug("breeze: request refused", "status", status, "err", err)
-		writeFailure(w, status, err.Error(), 0)
+		h.refuse(w, r, err)
 		return
 	}
-	res, err := Decode(body, r.Header.Get("Content-Type"))
+	size := len(body.Bytes())
+	res, err := Decode(body.Bytes(), r.Header.Get("Content-Type"))
+	body.Release() // the result holds no reference to the body
 	if err != nil {
-		h.logger.Debug("breeze: undecodable body", "bytes", len(body), "err", err)
+		h.logger.Debug("breeze: undecodable body", "bytes", size, "err", err)
 		writeFailure(w, http.StatusBadRequest, err.Error(), 0)
 		return
 	}
@@ -116,6 +124,26 @@ func (h *Handler) serveTrack(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, res)
 }
 
+// refuse answers a request whose body could not be read; a client that went away gets nothing.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, reqbody.ErrClientGone) {
+		h.logger.Debug("breeze: client went away")
+		return
+	}
+	e, ok := errors.AsType[*reqbody.Error](err)
+	if !ok {
+		e = &reqbody.Error{Status: http.StatusBadRequest, Msg: err.Error()}
+	}
+	level := slog.LevelDebug
+	if e.Retryable() {
+		level = slog.LevelWarn
+		h.setRetryAfter(w)
+	}
+	h.logger.LogAttrs(r.Context(), level, "breeze: request refused", slog.Int("status", e.Status),
+		slog.Int64("content_length", r.ContentLength), slog.String("err", e.Msg))
+	writeFailure(w, e.Status, e.Msg, 0)
+}
+
 func (h *Handler) consumeFailed(ctx context.Context, w http.ResponseWriter, err error, n int) {
 	status := http.StatusServiceUnavailable
 	if errors.Is(err, consumer.ErrOverloaded) {
@@ -123,8 +151,13 @@ func (h *Handler) consumeFailed(ctx context.Context, w http.ResponseWriter, err 
 	}
 	h.logger.LogAttrs(ctx, slog.LevelWarn, "breeze: batch not stored; exporter will retry",
 		slog.Int("status", status), slog.Int("envelopes", n), slog.String("err", err.Error()))
-	w.Header().Set("Retry-After", strconv.Itoa(int((h.opts.RetryAfter+time.Second-1)/time.Second)))
+	h.setRetryAfter(w)
 	writeFailure(w, status, "telemetry not stored, retry later: "+err.Error(), n)
+}
+
+// setRetryAfter sets Retry-After to RetryAfter in whole seconds, rounded up.
+func (h *Handler) setRetryAfter(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(int((h.opts.RetryAfter+time.Second-1)/time.Second)))
 }
 
 func (h *Handler) observe(res *Result) {
@@ -148,46 +181,6 @@ func (h *Handler) observe(res *Result) {
 	for signal, n := range rejected {
 		o.Rejected(signal, n)
 	}
-}
-
-// readBody reads the body within the size limit, before and after gzip decompression.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
-	limit := h.opts.MaxBodyBytes
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, http.StatusRequestEntityTooLarge,
-				fmt.Errorf("body is larger than the %d-byte limit; send smaller batches or raise the receiver's max body size", limit)
-		}
-		return nil, http.StatusBadRequest, fmt.Errorf("read body: %w", err)
-	}
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
-		return raw, 0, nil
-	case "gzip", "x-gzip":
-		return gunzip(raw, limit)
-	default:
-		return nil, http.StatusUnsupportedMediaType,
-			fmt.Errorf("Content-Encoding %q is not supported; send gzip or no encoding", truncate(enc, 32))
-	}
-}
-
-// gunzip decompresses at most limit bytes, so a small gzip bomb cannot exhaust memory.
-func gunzip(raw []byte, limit int64) ([]byte, int, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("gzip body (%d bytes): %w", len(raw), err)
-	}
-	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if err != nil {
-		return nil, http.StatusBadRequest, fmt.Errorf("gzip body (%d bytes): %w", len(raw), err)
-	}
-	if int64(len(out)) > limit {
-		return nil, http.StatusRequestEntityTooLarge,
-			fmt.Errorf("gzip body decompresses past the %d-byte limit; send smaller batches", limit)
-	}
-	return out, 0, nil
 }
 
 // writeResult answers 200, or 206 when some envelopes were rejected.

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/cairn-dev/cairn/internal/consumer"
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
 
@@ -186,15 +187,27 @@ func TestTrackPartial(t *testing.T) {
 func TestTrackRefuses(t *testing.T) {
 	traces := fixture(t, "breeze-js-beta47-traces.json")
 	bomb := gz(t, bytes.Repeat([]byte(" "), 2<<20))
+	spent := reqbody.NewBudget(1 << 20) // all of it held by another request
+	if err := reqbody.NewReservation(spent).Grow(1 << 20); err != nil {
+		t.Fatal(err)
+	}
 	f := func(consumeErr error, maxBody int64, contentType, encoding string, body []byte, wantStatus int, wantRetryAfter string) {
 		t.Helper()
 		s := &sink{err: consumeErr}
-		r := post(t, newServer(t, s, Options{MaxBodyBytes: maxBody}).URL+"/v2.1/track", contentType, encoding, body)
+		opts := Options{MaxBodyBytes: maxBody}
+		if maxBody < 0 {
+			opts = Options{MaxBodyBytes: 1 << 20, Budget: spent}
+		}
+		r := post(t, newServer(t, s, opts).URL+"/v2.1/track", contentType, encoding, body)
 		if r.status != wantStatus || r.header.Get("Retry-After") != wantRetryAfter {
 			t.Errorf("status %d Retry-After %q body %s; want %d %q", r.status, r.header.Get("Retry-After"), r.bodyString, wantStatus, wantRetryAfter)
 		}
 		if r.body.ItemsAccepted != 0 || len(r.body.Errors) != 1 || r.body.Errors[0].StatusCode != wantStatus {
 			t.Errorf("body %s: want nothing accepted and one error with status %d", r.bodyString, wantStatus)
+		}
+		hint := map[int]string{413: "--max-body (CAIRN_MAX_BODY)", 429: "retry later"}[wantStatus]
+		if len(r.body.Errors) == 1 && !strings.Contains(r.body.Errors[0].Message, hint) {
+			t.Errorf("message %q does not say %q", r.body.Errors[0].Message, hint)
 		}
 	}
 	f(fmt.Errorf("queue: %w", consumer.ErrOverloaded), 0, "application/json", "", traces, http.StatusTooManyRequests, "5")
@@ -202,6 +215,8 @@ func TestTrackRefuses(t *testing.T) {
 	f(context.DeadlineExceeded, 0, "application/json", "", traces, http.StatusServiceUnavailable, "5")
 	f(nil, 1<<20, "application/json", "gzip", bomb, http.StatusRequestEntityTooLarge, "")
 	f(nil, 1000, "application/json", "", traces, http.StatusRequestEntityTooLarge, "")
+	f(nil, -1, "application/json", "", traces, http.StatusTooManyRequests, "5") // the memory budget is spent
+	f(nil, -1, "application/json", "gzip", gz(t, traces), http.StatusTooManyRequests, "5")
 	f(nil, 0, "application/json", "", []byte("hello"), http.StatusBadRequest, "")
 	f(nil, 0, "application/json", "", []byte(`[{"a":1},`), http.StatusBadRequest, "")
 	f(nil, 0, "application/json", "", []byte(""), http.StatusBadRequest, "")

@@ -3,7 +3,9 @@ package otlp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -11,10 +13,12 @@ import (
 	grpcencoding "google.golang.org/grpc/encoding"
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip decompressor exporters use
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/cairn-dev/cairn/internal/consumer"
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 )
 
 // GRPCServer is the OTLP/gRPC receiver: the Export methods of
@@ -37,11 +41,13 @@ func NewGRPCServer(next consumer.Consumer, opts Options, logger *slog.Logger) *G
 
 // ServerOptions are the grpc.ServerOptions an OTLP server needs: a receive limit equal to the
 // HTTP body limit (grpc-go's 4 MiB default is too small and grpc-go applies it after gzip
-// decompression too), and a codec that hands Export requests over as raw bytes.
+// decompression too), a codec that hands Export requests over as raw bytes, and a stats
+// handler that tells the Export handler whether a request is compressed (see exportHandler).
 func (g *GRPCServer) ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(int(g.opts.MaxBodyBytes)),
 		grpc.ForceServerCodecV2(rawCodec{fallback: grpcencoding.GetCodecV2("proto")}),
+		grpc.StatsHandler(compressionTagger{}),
 	}
 }
 
@@ -65,15 +71,32 @@ func (g *GRPCServer) RegisterGRPC(s *grpc.Server) {
 }
 
 // exportHandler is the grpc.MethodHandler of one service's Export method.
+//
+// grpc-go receives and decompresses the request message only when dec is called, within
+// MaxRecvMsgSize but without any bound across requests; the handler reserves the memory from
+// the shared Budget first. A compressed message may inflate to MaxBodyBytes, so that much is
+// reserved before dec and cut to the message's size after; an uncompressed one costs what the
+// client sends, and is counted once received. A request that does not fit is refused with
+// RESOURCE_EXHAUSTED and RetryInfo, before its message is inflated.
 func (g *GRPCServer) exportHandler(service string, sig *signal) grpc.MethodHandler {
 	method := "/" + service + "/Export"
 	return func(_ any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+		res := reqbody.NewReservation(g.opts.Budget)
+		defer res.Release()
+		if mayBeCompressed(ctx) {
+			if err := res.Grow(g.opts.MaxBodyBytes); err != nil {
+				return nil, g.budgetError(ctx, sig, err)
+			}
+		}
 		in := new(rawMessage)
 		if err := dec(in); err != nil {
 			return nil, err
 		}
+		if err := res.Set(int64(len(in.data))); err != nil {
+			return nil, g.budgetError(ctx, sig, err)
+		}
 		handle := func(ctx context.Context, req any) (any, error) {
-			return g.export(ctx, sig, req.(*rawMessage).data)
+			return g.export(ctx, sig, req.(*rawMessage).data, res.Release)
 		}
 		if interceptor == nil {
 			return handle(ctx, in)
@@ -82,8 +105,8 @@ func (g *GRPCServer) exportHandler(service string, sig *signal) grpc.MethodHandl
 	}
 }
 
-func (g *GRPCServer) export(ctx context.Context, sig *signal, body []byte) (*rawMessage, error) {
-	rep, err := export(ctx, g.next, g.opts.Observer, sig, body, encProto)
+func (g *GRPCServer) export(ctx context.Context, sig *signal, body []byte, decoded func()) (*rawMessage, error) {
+	rep, err := export(ctx, g.next, g.opts.Observer, sig, body, encProto, decoded)
 	if err != nil {
 		return nil, g.grpcError(ctx, sig, len(body), err)
 	}
@@ -111,12 +134,66 @@ func (g *GRPCServer) grpcError(ctx context.Context, sig *signal, size int, err e
 	}
 	g.logger.LogAttrs(ctx, slog.LevelWarn, "otlp: batch not stored; exporter will retry", slog.String("signal", sig.name),
 		slog.String("code", code.String()), slog.String("err", err.Error()))
-	st, derr := status.New(code, "telemetry not stored, retry later: "+err.Error()).
-		WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(g.opts.RetryAfter)})
+	return g.retryLater(code, "telemetry not stored, retry later: "+err.Error())
+}
+
+// budgetError answers a request refused for the memory budget: RESOURCE_EXHAUSTED, with
+// RetryInfo when retrying can help (OTLP exporters retry RESOURCE_EXHAUSTED only then).
+func (g *GRPCServer) budgetError(ctx context.Context, sig *signal, err error) error {
+	e, ok := errors.AsType[*reqbody.Error](err)
+	if !ok {
+		return status.Error(codes.Internal, fmt.Sprintf("reserve memory for the request: %v", err))
+	}
+	g.logger.LogAttrs(ctx, slog.LevelWarn, "otlp: gRPC request refused", slog.String("signal", sig.name), slog.String("err", e.Msg))
+	if !e.Retryable() {
+		return status.Error(codes.ResourceExhausted, e.Msg)
+	}
+	return g.retryLater(codes.ResourceExhausted, e.Msg)
+}
+
+// retryLater is a status with RetryInfo, which OTLP exporters honour.
+func (g *GRPCServer) retryLater(code codes.Code, msg string) error {
+	st, derr := status.New(code, msg).WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(g.opts.RetryAfter)})
 	if derr != nil {
-		return status.Error(code, err.Error())
+		return status.Error(code, msg)
 	}
 	return st.Err()
+}
+
+// compressionTagger is a stats.Handler that records, for each RPC, whether its request is
+// compressed: grpc-go tells stats handlers (stats.InHeader.Compression) before the method
+// handler runs, and tells the handler nothing.
+type compressionTagger struct{}
+
+type compressedKey struct{}
+
+// TagRPC gives the RPC's context a flag for HandleRPC to set.
+func (compressionTagger) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context {
+	return context.WithValue(ctx, compressedKey{}, new(atomic.Bool))
+}
+
+// HandleRPC sets the flag from the request's grpc-encoding.
+func (compressionTagger) HandleRPC(ctx context.Context, s stats.RPCStats) {
+	if in, ok := s.(*stats.InHeader); ok {
+		if flag, ok := ctx.Value(compressedKey{}).(*atomic.Bool); ok {
+			flag.Store(in.Compression != "" && in.Compression != "identity")
+		}
+	}
+}
+
+// TagConn implements stats.Handler.
+func (compressionTagger) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+
+// HandleConn implements stats.Handler.
+func (compressionTagger) HandleConn(context.Context, stats.ConnStats) {}
+
+// mayBeCompressed reports whether the RPC's request may be compressed: true unless
+// compressionTagger saw it was not (a server created without ServerOptions cannot tell).
+func mayBeCompressed(ctx context.Context) bool {
+	flag, ok := ctx.Value(compressedKey{}).(*atomic.Bool)
+	return !ok || flag.Load()
 }
 
 // rawMessage is an OTLP request or response kept as protobuf bytes. rawCodec moves it in and

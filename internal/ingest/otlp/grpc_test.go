@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cairn-dev/cairn/internal/consumer"
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 )
 
 // startGRPC serves g on a loopback port and returns a client connection to it. withOptions
@@ -115,6 +116,46 @@ func TestGRPCErrors(t *testing.T) {
 	// A message past MaxRecvMsgSize is refused by grpc-go itself.
 	big := encodeTraces(t, oneSpan(func(s ptrace.Span) { s.Attributes().PutStr("p", strings.Repeat("x", 2<<20)) }), encProto)
 	f("too large", nil, big, codes.ResourceExhausted, false)
+
+}
+
+// TestGRPCMemoryBudget: a compressed request reserves the most it may inflate to before grpc-go
+// inflates it, and is refused with RESOURCE_EXHAUSTED and RetryInfo when that does not fit; an
+// uncompressed one costs only its own size. Both get through once the budget is free, and
+// everything is given back.
+func TestGRPCMemoryBudget(t *testing.T) {
+	budget := reqbody.NewBudget(4 << 20)
+	rec := &recorder{}
+	cc := startGRPC(t, NewGRPCServer(rec, Options{MaxBodyBytes: 1 << 20, RetryAfter: 2 * time.Second, Budget: budget}, nil), true)
+	client := ptraceotlp.NewGRPCClient(cc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := ptraceotlp.NewExportRequestFromTraces(oneSpan(nil))
+	other := reqbody.NewReservation(budget)
+	if err := other.Grow(3<<20 + 512<<10); err != nil { // 512 KiB left: less than MaxBodyBytes
+		t.Fatal(err)
+	}
+	_, err := client.Export(ctx, req, grpc.UseCompressor(gzip.Name))
+	st := status.Convert(err)
+	var retry *errdetails.RetryInfo
+	for _, d := range st.Details() {
+		if r, ok := d.(*errdetails.RetryInfo); ok {
+			retry = r
+		}
+	}
+	if st.Code() != codes.ResourceExhausted || retry.GetRetryDelay().AsDuration() != 2*time.Second || !strings.Contains(st.Message(), "--max-body-memory") {
+		t.Errorf("compressed request while the budget is short: %v, RetryInfo %v; want RESOURCE_EXHAUSTED naming --max-body-memory, retry in 2s", st, retry)
+	}
+	if _, err := client.Export(ctx, req); err != nil {
+		t.Errorf("uncompressed small request while the budget is short: %v; want it stored", err)
+	}
+	other.Release()
+	if _, err := client.Export(ctx, req, grpc.UseCompressor(gzip.Name)); err != nil {
+		t.Errorf("compressed request once the budget is free: %v", err)
+	}
+	if len(rec.spans()) != 2 || budget.InUse() != 0 {
+		t.Errorf("%d spans stored, %d bytes of budget held; want 2 and 0", len(rec.spans()), budget.InUse())
+	}
 }
 
 func TestGRPCInvalidArgument(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/cairn-dev/cairn/internal/consumer"
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 )
 
 // HTTPHandler is the OTLP/HTTP receiver: POST /v1/traces, /v1/logs and /v1/metrics with
@@ -17,7 +18,7 @@ type HTTPHandler struct {
 	next   consumer.Consumer
 	opts   Options
 	logger *slog.Logger
-	body   *bodyReader
+	body   *reqbody.Reader
 }
 
 // NewHTTPHandler returns an OTLP/HTTP receiver that hands decoded batches to next. A nil
@@ -28,7 +29,7 @@ func NewHTTPHandler(next consumer.Consumer, opts Options, logger *slog.Logger) *
 		next:   next,
 		opts:   opts,
 		logger: discardIfNil(logger),
-		body:   &bodyReader{limit: opts.MaxBodyBytes},
+		body:   reqbody.NewReader(opts.MaxBodyBytes, opts.Budget),
 	}
 }
 
@@ -61,8 +62,9 @@ func signalByName(name string) *signal {
 
 // serve answers one export request: 200 with an empty response or partial_success; 400 for an
 // undecodable body; 405, 413, 415 for requests OTLP does not allow; 429 or 503 with
-// Retry-After when the consumer cannot take the batch (nothing acknowledged, the exporter
-// retries). Every failure carries a google.rpc.Status in the request's encoding.
+// Retry-After when the server cannot take the batch now — its memory budget for request bodies
+// is spent, or the consumer is full (nothing acknowledged, the exporter retries). Every failure
+// carries a google.rpc.Status in the request's encoding.
 func (h *HTTPHandler) serve(w http.ResponseWriter, r *http.Request, sig *signal) {
 	enc, ok := requestEncoding(r.Header.Get("Content-Type"))
 	if r.Method != http.MethodPost {
@@ -75,14 +77,15 @@ func (h *HTTPHandler) serve(w http.ResponseWriter, r *http.Request, sig *signal)
 			"Content-Type %q is not supported; send application/x-protobuf or application/json", clip(r.Header.Get("Content-Type"), 64)))
 		return
 	}
-	buf, err := h.body.read(w, r)
+	body, err := h.body.Read(w, r)
 	if err != nil {
 		h.refuse(w, r, enc, sig, err)
 		return
 	}
-	rep, err := export(r.Context(), h.next, h.opts.Observer, sig, buf.Bytes(), enc)
-	size := buf.Len()
-	h.body.put(buf)
+	size := len(body.Bytes())
+	// The body goes back to the pool and the budget as soon as it is decoded, not after the
+	// commit the request then waits for.
+	rep, err := export(r.Context(), h.next, h.opts.Observer, sig, body.Bytes(), enc, body.Release)
 	if err != nil {
 		h.exportFailed(w, r, enc, sig, size, err)
 		return
@@ -107,17 +110,30 @@ func requestEncoding(contentType string) (enc encoding, ok bool) {
 }
 
 func (h *HTTPHandler) refuse(w http.ResponseWriter, r *http.Request, enc encoding, sig *signal, err error) {
-	if errors.Is(err, errClientGone) {
+	if errors.Is(err, reqbody.ErrClientGone) {
 		h.logger.LogAttrs(r.Context(), slog.LevelDebug, "otlp: client went away", slog.String("signal", sig.name))
 		return
 	}
-	var he *httpError
-	if !errors.As(err, &he) {
-		he = &httpError{http.StatusBadRequest, err.Error()}
+	he, ok := errors.AsType[*reqbody.Error](err)
+	if !ok {
+		he = &reqbody.Error{Status: http.StatusBadRequest, Msg: err.Error()}
 	}
-	h.logger.LogAttrs(r.Context(), slog.LevelDebug, "otlp: request refused", slog.String("signal", sig.name),
-		slog.Int("status", he.status), slog.Int64("content_length", r.ContentLength))
-	writeStatus(w, enc, he.status, he.msg)
+	level := slog.LevelDebug
+	if he.Retryable() {
+		level = slog.LevelWarn
+		w.Header().Set("Retry-After", strconv.Itoa(h.opts.retryAfterSeconds()))
+	}
+	h.logger.LogAttrs(r.Context(), level, "otlp: request refused", slog.String("signal", sig.name),
+		slog.Int("status", he.Status), slog.Int64("content_length", r.ContentLength))
+	writeStatus(w, enc, he.Status, he.Msg)
+}
+
+// clip shortens a client-supplied string for an error message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // exportFailed answers a request whose batch was not stored. Undecodable data is not logged:

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cairn-dev/cairn/internal/consumer"
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 )
 
 // post sends body to the handler and returns the recorded answer.
@@ -233,8 +234,44 @@ func TestHTTPRefusals(t *testing.T) {
 	f("truncated gzip", h, "POST", "/v1/traces", "application/json", "gzip", gzipped(t, []byte("{}"))[:12], 400, encJSON, "read body")
 	f("GET", h, "GET", "/v1/traces", "application/json", "", nil, 405, encJSON, "POST")
 	small := NewHTTPHandler(&recorder{}, Options{MaxBodyBytes: 100}, nil)
-	f("body past limit", small, "POST", "/v1/traces", "application/x-protobuf", "", make([]byte, 101), 413, encProto, "--max-body-bytes")
+	f("body past limit", small, "POST", "/v1/traces", "application/x-protobuf", "", make([]byte, 101), 413, encProto, "raise the limit with --max-body (CAIRN_MAX_BODY)")
 	f("decompressed past limit", small, "POST", "/v1/traces", "application/json", "gzip", gzipped(t, make([]byte, 1000)), 413, encJSON, "100-byte")
+}
+
+// TestHTTPMemoryBudget: a body that does not fit in the server's memory budget for request
+// bodies is refused with 429, Retry-After and a google.rpc.Status, and stored once it fits.
+func TestHTTPMemoryBudget(t *testing.T) {
+	budget := reqbody.NewBudget(1 << 20)
+	rec := &recorder{}
+	h := NewHTTPHandler(rec, Options{RetryAfter: 2 * time.Second, Budget: budget}, nil)
+	body := encodeTraces(t, oneSpan(func(s ptrace.Span) { s.Attributes().PutStr("p", strings.Repeat("x", 300_000)) }), encProto)
+	other := reqbody.NewReservation(budget)
+	if err := other.Grow(900 << 10); err != nil {
+		t.Fatal(err)
+	}
+	for _, ce := range []string{"", "gzip"} {
+		b := body
+		if ce == "gzip" {
+			b = gzipped(t, body)
+		}
+		w := post(t, h, "/v1/traces", "application/x-protobuf", ce, b)
+		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "2" {
+			t.Errorf("%q while the budget is spent: status %d Retry-After %q; want 429 2", ce, w.Code, w.Header().Get("Retry-After"))
+		}
+		if st := statusOf(t, w, encProto); !strings.Contains(st.GetMessage(), "--max-body-memory") {
+			t.Errorf("%q: message %q does not name --max-body-memory", ce, st.GetMessage())
+		}
+	}
+	if len(rec.spans()) != 0 {
+		t.Errorf("refused requests stored %d spans", len(rec.spans()))
+	}
+	other.Release()
+	if w := post(t, h, "/v1/traces", "application/x-protobuf", "gzip", gzipped(t, body)); w.Code != http.StatusOK || len(rec.spans()) != 1 {
+		t.Errorf("once the budget is free: status %d, %d spans stored", w.Code, len(rec.spans()))
+	}
+	if budget.InUse() != 0 {
+		t.Errorf("%d bytes of budget still held after the requests", budget.InUse())
+	}
 }
 
 func TestHTTPConsumerErrors(t *testing.T) {

@@ -7,6 +7,8 @@ package otlp
 import (
 	"log/slog"
 	"time"
+
+	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 )
 
 // DefaultMaxBodyBytes bounds a request body, compressed and decompressed (20 MiB), and a gRPC
@@ -44,6 +46,11 @@ type Options struct {
 	RetryAfter time.Duration
 	// Observer, when set, is told what each request delivered and rejected.
 	Observer Observer
+	// Budget bounds the request bodies held in memory at once, shared with the other
+	// receivers of a server; a request that would exceed it gets HTTP 429 with Retry-After or
+	// gRPC RESOURCE_EXHAUSTED with RetryInfo. nil means a budget of this receiver's own, of
+	// reqbody.DefaultBudget or twice MaxBodyBytes, whichever is larger.
+	Budget *reqbody.Budget
 }
 
 // withDefaults fills zero fields so that handlers never check them again.
@@ -53,6 +60,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = DefaultRetryAfter
+	}
+	if o.Budget == nil {
+		o.Budget = reqbody.NewBudget(max(reqbody.DefaultBudget, 2*o.MaxBodyBytes))
 	}
 	return o
 }

@@ -100,10 +100,15 @@ func (e *invalidError) Error() string { return e.err.Error() }
 func (e *invalidError) Unwrap() error { return e.err }
 
 // export decodes body and hands the batch to next. It returns the report for the response, an
-// *invalidError for an undecodable body, or the consumer's error (nothing was stored).
+// *invalidError for an undecodable body, or the consumer's error (nothing was stored). decoded,
+// when not nil, is called once body is no longer needed: the decoded batch holds no reference
+// to it.
 func export(ctx context.Context, next consumer.Consumer, obs Observer, sig *signal, body []byte,
-	enc encoding) (*report, error) {
+	enc encoding, decoded func()) (*report, error) {
 	batch, rep, err := sig.decode(body, enc)
+	if decoded != nil {
+		decoded()
+	}
 	if err != nil {
 		return nil, &invalidError{fmt.Errorf("%s: %w", sig.name, err)}
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -12,44 +14,135 @@ import (
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
 
-// rollupRow is one stored minute of one (service, operation, model, provider, source).
+// rollupRow is one stored hour of one group.
 type rollupRow struct {
-	rollupKey
-	rollup
-	raw []byte // encoded latency histogram, decoded only by readers that need it
+	hour int64
+	groupKey
+	t       minuteRec // the hour's totals
+	mask    int64
+	minutes []byte // the packed minutes; nil when the hour is read from its totals
 }
 
-// loadRollups reads the rollups of [start, end), dropping metric-sourced rows of services that
-// have span-sourced rows in the range (no double counting for apps sending both).
-func (s *Store) loadRollups(ctx context.Context, start, end int64) ([]rollupRow, error) {
-	rows, err := s.r.QueryContext(ctx, q("rollups"), start, end)
-	if err != nil {
-		return nil, fmt.Errorf("read GenAI rollups: %w", err)
+// whole reports whether the row is read from its totals: the hour lies inside the range and
+// inside one step.
+func (r *rollupRow) whole() bool { return r.minutes == nil }
+
+// minuteMask returns the bits of the minutes of the hour starting at hour that lie in [start, end).
+func minuteMask(hour, start, end int64) int64 {
+	lo, hi := int64(0), int64(60)
+	if start > hour {
+		lo = min(60, (start-hour+minuteNs-1)/minuteNs)
 	}
-	defer rows.Close()
-	var out []rollupRow
-	spanServices := make(map[string]bool)
-	for rows.Next() {
+	if end < hour+hourNs {
+		hi = max(0, (end-hour+minuteNs-1)/minuteNs)
+	}
+	if lo >= hi {
+		return 0
+	}
+	return (int64(1)<<(hi-lo) - 1) << lo
+}
+
+// rollupTotals lets reads use an hour's totals; tests turn it off to check that they give the
+// same answers as its minutes.
+var rollupTotals = true
+
+// loadRollups calls visit with each rollup hour that has data in [start, end) (start a whole
+// minute), leaving out metric-sourced rows of services that have span-sourced rows in the range
+// (no double counting for apps sending both). Hours inside the range and one step of stepNs
+// come without minutes. The row's blobs are valid only during the call.
+func (s *Store) loadRollups(ctx context.Context, start, end, stepNs int64, visit func(r *rollupRow) error) error {
+	return s.readTx(ctx, func(tx *sql.Tx) error {
+		groups := make(map[int64]groupKey)
+		grows, err := tx.QueryContext(ctx, q("rollup_groups"))
+		if err != nil {
+			return fmt.Errorf("read GenAI rollup groups: %w", err)
+		}
+		defer grows.Close()
+		for grows.Next() {
+			var id int64
+			var g groupKey
+			if err := grows.Scan(&id, &g.service, &g.operation, &g.model, &g.provider, &g.source); err != nil {
+				return fmt.Errorf("scan rollup group: %w", err)
+			}
+			groups[id] = g
+		}
+		if err := grows.Err(); err != nil {
+			return fmt.Errorf("read GenAI rollup groups: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, q("rollups"), start, end, rollupID(hourOf(start), 0),
+			rollupID(hourOf(end-1)+hourNs, 0), stepNs, rollupTotals)
+		if err != nil {
+			return fmt.Errorf("read GenAI rollups: %w", err)
+		}
+		defer rows.Close()
+		spanServices := make(map[string]bool)
+		var metricRows []rollupRow // visited last, once spanServices is complete
 		var r rollupRow
-		if err := rows.Scan(&r.minute, &r.service, &r.operation, &r.model, &r.provider, &r.source, &r.calls,
-			&r.errors, &r.in, &r.out, &r.cost, &r.costN, &r.raw); err != nil {
-			return nil, fmt.Errorf("scan rollup: %w", err)
-		}
-		if r.source == sourceSpans {
+		var totals, minutes sql.RawBytes
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id, &r.mask, &totals, &minutes); err != nil {
+				return fmt.Errorf("scan rollup: %w", err)
+			}
+			r.hour, r.minutes = hourOfID(id), minutes // nil: a whole hour
+			if !r.whole() && r.mask&minuteMask(r.hour, start, end) == 0 {
+				continue // an edge hour with no data inside the range
+			}
+			if err := decodeTotals(totals, &r.t); err != nil {
+				return err
+			}
+			r.groupKey = groups[id&(1<<32-1)]
+			if r.source == sourceMetrics {
+				c := r
+				c.t.hist, c.minutes = slices.Clone(r.t.hist), slices.Clone([]byte(r.minutes))
+				metricRows = append(metricRows, c)
+				continue
+			}
 			spanServices[r.service] = true
+			if err := visit(&r); err != nil {
+				return err
+			}
 		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read GenAI rollups: %w", err)
-	}
-	return slices.DeleteFunc(out, func(r rollupRow) bool {
-		return r.source == sourceMetrics && spanServices[r.service]
-	}), nil
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read GenAI rollups: %w", err)
+		}
+		for i := range metricRows {
+			if !spanServices[metricRows[i].service] {
+				if err := visit(&metricRows[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
-// GenAISeries returns dashboard series from the per-minute rollups: one point per step from
-// Start to End, empty steps included.
+// seriesAcc is one dashboard series under construction.
+type seriesAcc struct {
+	points []store.GenAIPoint
+	hists  []*[histBuckets]uint64
+}
+
+// add adds one minute (or one whole hour) of rollups to step i.
+func (g *seriesAcc) add(i int, r *minuteRec) error {
+	p := &g.points[i]
+	p.Calls += r.calls
+	p.Errors += r.errors
+	p.InputTokens += r.in
+	p.OutputTokens += r.out
+	p.CostUSD += r.cost
+	if g.hists[i] == nil {
+		g.hists[i] = new([histBuckets]uint64)
+	}
+	if err := addHist(r.hist, g.hists[i]); err != nil {
+		return fmt.Errorf("rollup histogram: %w", err)
+	}
+	return nil
+}
+
+// GenAISeries returns dashboard series from the rollups: one point per step from Start to End,
+// empty steps included. Hours inside one step are read from their totals, the others minute by
+// minute, so the answer is the same as summing minutes.
 func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.GenAISeries, error) {
 	step := gq.Step
 	if step <= 0 {
@@ -72,53 +165,58 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 		start = minuteOf(end.Add(-time.Hour).UnixNano())
 	}
 	stepNs := step.Nanoseconds()
-	n := int((end.UnixNano() - start + stepNs - 1) / stepNs)
+	endNs := end.UnixNano()
+	n := int((endNs - start + stepNs - 1) / stepNs)
 	if n <= 0 {
 		return &store.GenAISeries{Step: step, Groups: []store.GenAIGroup{}}, nil
 	}
 	if n > 100_000 {
 		return nil, store.InvalidQuery("step", "%d steps of %s between start and end: choose a larger step (at most 100000 points)", n, step)
 	}
-	rows, err := s.loadRollups(ctx, start, end.UnixNano())
-	if err != nil {
-		return nil, err
-	}
-	type acc struct {
-		points []store.GenAIPoint
-		hists  []*[histBuckets]uint64
-	}
-	groups := make(map[string]*acc)
+	groups := make(map[string]*seriesAcc)
 	var keys []string
-	for _, r := range rows {
+	err := s.loadRollups(ctx, start, endNs, stepNs, func(r *rollupRow) error {
 		if gq.Service != "" && r.service != gq.Service || gq.Model != "" && r.model != gq.Model {
-			continue
+			return nil
 		}
-		key := map[string]string{"": "", "model": r.model, "service": r.service, "operation": r.operation}[gq.GroupBy]
+		var key string
+		switch gq.GroupBy {
+		case "model":
+			key = r.model
+		case "service":
+			key = r.service
+		case "operation":
+			key = r.operation
+		}
 		g := groups[key]
 		if g == nil {
-			g = &acc{points: make([]store.GenAIPoint, n), hists: make([]*[histBuckets]uint64, n)}
+			g = &seriesAcc{points: make([]store.GenAIPoint, n), hists: make([]*[histBuckets]uint64, n)}
 			groups[key] = g
 			keys = append(keys, key)
 		}
-		i := int((r.minute - start) / stepNs)
-		if i < 0 || i >= n {
-			continue
+		if r.whole() {
+			return g.add(int((r.hour-start)/stepNs), &r.t)
 		}
-		p := &g.points[i]
-		p.Calls += r.calls
-		p.Errors += r.errors
-		p.InputTokens += r.in
-		p.OutputTokens += r.out
-		p.CostUSD += r.cost
-		if g.hists[i] == nil {
-			g.hists[i] = new([histBuckets]uint64)
+		mr := newMinuteReader(r.minutes)
+		for mr.next() {
+			m := r.hour + int64(mr.rec.off)*minuteNs
+			if m < start || m >= endNs {
+				continue
+			}
+			if err := g.add(int((m-start)/stepNs), &mr.rec); err != nil {
+				return err
+			}
 		}
-		if err := addHist(r.raw, g.hists[i]); err != nil {
-			return nil, fmt.Errorf("rollup histogram: %w", err)
+		if err := mr.err(); err != nil {
+			return fmt.Errorf("rollup minutes: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if gq.GroupBy == "" && len(keys) == 0 {
-		groups[""] = &acc{points: make([]store.GenAIPoint, n), hists: make([]*[histBuckets]uint64, n)}
+		groups[""] = &seriesAcc{points: make([]store.GenAIPoint, n), hists: make([]*[histBuckets]uint64, n)}
 		keys = []string{""}
 	}
 	slices.Sort(keys)
@@ -129,18 +227,57 @@ func (s *Store) GenAISeries(ctx context.Context, gq store.GenAIQuery) (*store.Ge
 			p := &g.points[i]
 			p.TimeUnixNano = start + int64(i)*stepNs
 			if a := g.hists[i]; a != nil {
-				h := make(hist)
-				for b, c := range a {
-					if c > 0 {
-						h[b] = c
-					}
-				}
-				p.P50Ms, p.P95Ms, p.P99Ms = h.quantile(0.50), h.quantile(0.95), h.quantile(0.99)
+				p.P50Ms, p.P95Ms, p.P99Ms = denseQuantile(a, 0.50), denseQuantile(a, 0.95), denseQuantile(a, 0.99)
 			}
 		}
 		out.Groups = append(out.Groups, store.GenAIGroup{Key: k, Points: g.points})
 	}
 	return out, nil
+}
+
+// denseQuantile returns the q-quantile (0..1) of a dense histogram, or nil when it is empty.
+func denseQuantile(a *[histBuckets]uint64, q float64) *float64 {
+	var total uint64
+	for _, c := range a {
+		total += c
+	}
+	if total == 0 {
+		return nil
+	}
+	rank := max(uint64(math.Ceil(q*float64(total))), 1)
+	var seen uint64
+	for i, c := range a {
+		seen += c
+		if seen >= rank {
+			v := histValue(i)
+			return &v
+		}
+	}
+	return nil
+}
+
+// providerKey orders the rows naming a model's provider as the minute rows they sum were once
+// read: by minute, then service, operation, provider and source. The first one names it.
+type providerKey struct {
+	minute                       int64
+	service, operation, provider string
+	source                       int
+}
+
+func (a providerKey) less(b providerKey) bool {
+	if a.minute != b.minute {
+		return a.minute < b.minute
+	}
+	if a.service != b.service {
+		return a.service < b.service
+	}
+	if a.operation != b.operation {
+		return a.operation < b.operation
+	}
+	if a.provider != b.provider {
+		return a.provider < b.provider
+	}
+	return a.source < b.source
 }
 
 // Models lists the models seen in [Start, End) with totals, most calls first.
@@ -152,37 +289,62 @@ func (s *Store) Models(ctx context.Context, mq store.ModelQuery) ([]store.ModelS
 	if !mq.End.IsZero() {
 		end = mq.End.UnixNano()
 	}
-	rows, err := s.loadRollups(ctx, start, end)
-	if err != nil {
-		return nil, err
+	type acc struct {
+		store.ModelStats
+		named providerKey
 	}
-	byModel := make(map[string]*store.ModelStats)
-	for _, r := range rows {
+	byModel := make(map[string]*acc)
+	add := func(r *rollupRow, t *minuteRec, first, last int64) {
 		m := byModel[r.model]
 		if m == nil {
-			m = &store.ModelStats{Model: r.model, FirstUnixNano: r.minute, LastUnixNano: r.minute + int64(time.Minute)}
+			m = &acc{ModelStats: store.ModelStats{Model: r.model, FirstUnixNano: first, LastUnixNano: last}}
 			byModel[r.model] = m
 		}
-		if m.Provider == "" {
-			m.Provider = r.provider
+		if r.provider != "" {
+			k := providerKey{first, r.service, r.operation, r.provider, r.source}
+			if m.Provider == "" || k.less(m.named) {
+				m.Provider, m.named = r.provider, k
+			}
 		}
-		m.Calls += r.calls
-		m.Errors += r.errors
-		m.InputTokens += r.in
-		m.OutputTokens += r.out
-		if r.costN > 0 {
-			c := r.cost
+		m.Calls += t.calls
+		m.Errors += t.errors
+		m.InputTokens += t.in
+		m.OutputTokens += t.out
+		if t.costN > 0 {
+			c := t.cost
 			if m.CostUSD != nil {
 				c += *m.CostUSD
 			}
 			m.CostUSD = &c
 		}
-		m.FirstUnixNano = min(m.FirstUnixNano, r.minute)
-		m.LastUnixNano = max(m.LastUnixNano, r.minute+int64(time.Minute))
+		m.FirstUnixNano = min(m.FirstUnixNano, first)
+		m.LastUnixNano = max(m.LastUnixNano, last)
+	}
+	err := s.loadRollups(ctx, start, end, 1<<62, func(r *rollupRow) error {
+		if r.whole() {
+			first := r.hour + int64(bits.TrailingZeros64(uint64(r.mask)))*minuteNs
+			last := r.hour + int64(64-bits.LeadingZeros64(uint64(r.mask)))*minuteNs
+			add(r, &r.t, first, last)
+			return nil
+		}
+		mr := newMinuteReader(r.minutes)
+		for mr.next() {
+			m := r.hour + int64(mr.rec.off)*minuteNs
+			if m >= start && m < end {
+				add(r, &mr.rec, m, m+minuteNs)
+			}
+		}
+		if err := mr.err(); err != nil {
+			return fmt.Errorf("rollup minutes: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]store.ModelStats, 0, len(byModel))
 	for _, m := range byModel {
-		out = append(out, *m)
+		out = append(out, m.ModelStats)
 	}
 	slices.SortFunc(out, func(a, b store.ModelStats) int {
 		if c := cmpInt64(b.Calls, a.Calls); c != 0 {

@@ -50,29 +50,25 @@ type resourceRow struct {
 	data []byte
 }
 
-// prepared is a batch ready for the write transaction.
+// prepared is a batch ready for the write transaction: everything that needs no lock is done.
 type prepared struct {
 	spans     []spanRow
 	logs      []logRow
 	metrics   []metricRow
 	resources []resourceRow
-	// spansReady receives n when spans[:n] are encoded.
-	spansReady chan int
-	spansDone  int
 }
 
-// prepChunk is how many spans the encoder hands over at a time.
-const prepChunk = 32
+// Prepare does the CPU-heavy part of writing b (encoding, compression, full-text word
+// extraction, resource hashing) on the caller's goroutine, without taking the writer lock, and
+// returns the result for WritePrepared. It is safe for concurrent use: the write pipeline calls
+// it on each request's goroutine, so the single writer goroutine only runs SQL. b must not
+// change until the prepared batch is written.
+func (s *Store) Prepare(b *telemetry.Batch) any { return s.prepare(b, false) }
 
-// waitSpan blocks until spans[i] is encoded.
-func (p *prepared) waitSpan(i int) {
-	for p.spansDone <= i {
-		p.spansDone = <-p.spansReady
-	}
-}
-
-// prepare encodes a batch. Resources are deduplicated by pointer, then by content hash.
-func (s *Store) prepare(b *telemetry.Batch) *prepared {
+// prepare encodes a batch, spreading the work over GOMAXPROCS goroutines when parallel is set
+// (a direct Write, where nothing else runs beside the writer). Resources are deduplicated by
+// pointer, then by content hash.
+func (s *Store) prepare(b *telemetry.Batch, parallel bool) *prepared {
 	p := &prepared{
 		spans:   make([]spanRow, len(b.Spans)),
 		logs:    make([]logRow, len(b.Logs)),
@@ -109,19 +105,17 @@ func (s *Store) prepare(b *telemetry.Batch) *prepared {
 		p.metrics[i] = metricRow{m: m, service: m.Resource.ServiceName(), resID: resID(m.Resource),
 			attrHash: int64(xxhash.Sum64(e.b))}
 	}
-	// Spans are encoded by a goroutine while the write transaction inserts those already done:
-	// on two cores, encoding and compression then cost no wall time.
-	chunks := (len(p.spans) + prepChunk - 1) / prepChunk
-	p.spansReady = make(chan int, chunks)
-	go func() {
-		for c := range chunks {
-			for i := c * prepChunk; i < min((c+1)*prepChunk, len(p.spans)); i++ {
-				s.prepareSpan(&p.spans[i])
-			}
-			p.spansReady <- min((c+1)*prepChunk, len(p.spans))
+	run := func(n int, f func(i int)) {
+		if parallel {
+			s.parallel(n, f)
+			return
 		}
-	}()
-	s.parallel(len(p.logs), func(i int) { s.prepareLog(&p.logs[i]) })
+		for i := range n {
+			f(i)
+		}
+	}
+	run(len(p.spans), func(i int) { s.prepareSpan(&p.spans[i]) })
+	run(len(p.logs), func(i int) { s.prepareLog(&p.logs[i]) })
 	for i := range p.metrics {
 		e := encoder{}
 		encodeMetric(&e, p.metrics[i].m)
@@ -152,11 +146,22 @@ func (s *Store) parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
+// encodeBuffers are reused encoding buffers: compress copies what it keeps.
+var encodeBuffers = sync.Pool{New: func() any { return &encoder{b: make([]byte, 0, 4096)} }}
+
+func putEncoder(e *encoder) {
+	if cap(e.b) <= 1<<20 {
+		e.b = e.b[:0]
+		encodeBuffers.Put(e)
+	}
+}
+
 func (s *Store) prepareSpan(r *spanRow) {
 	sp := r.s
-	e := encoder{b: make([]byte, 0, 1024)}
-	encodeSpan(&e, sp)
-	r.data = s.compress(make([]byte, 0, len(e.b)/2+64), e.b)
+	e := encodeBuffers.Get().(*encoder)
+	encodeSpan(e, sp)
+	r.data = s.compress(nil, e.b)
+	putEncoder(e)
 	r.attrs = attrSearchText(sp.Attributes)
 	r.content = distinctWords(sp.ContentText())
 	if g := sp.Generation; g != nil {
@@ -168,9 +173,10 @@ func (s *Store) prepareSpan(r *spanRow) {
 }
 
 func (s *Store) prepareLog(r *logRow) {
-	e := encoder{b: make([]byte, 0, 256)}
-	encodeLog(&e, r.l)
+	e := encodeBuffers.Get().(*encoder)
+	encodeLog(e, r.l)
 	r.data = s.compress(nil, e.b)
+	putEncoder(e)
 	if !r.l.TraceID.IsZero() {
 		r.content = distinctWords(r.l.ContentText())
 	}
@@ -193,8 +199,10 @@ func distinctWords(text string) string {
 	if text == "" {
 		return ""
 	}
-	seen := make(map[uint64]struct{}, 256)
-	out := make([]byte, 0, len(text)/2)
+	ws := wordSets.Get().(*wordSet)
+	defer wordSets.Put(ws)
+	ws.reset(len(text) / 4)
+	out := ws.out[:0]
 	const (
 		offset = 14695981039346656037
 		prime  = 1099511628211
@@ -219,10 +227,7 @@ func distinctWords(text string) string {
 				if !asciiWord[c] {
 					break
 				}
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				h = (h ^ uint64(c)) * prime
+				h = (h ^ uint64(asciiLower[c])) * prime
 				i++
 				continue
 			}
@@ -235,17 +240,83 @@ func distinctWords(text string) string {
 			}
 			i += n
 		}
-		if _, dup := seen[h]; dup {
+		if !ws.add(h) {
 			continue
 		}
-		seen[h] = struct{}{}
 		if len(out) > 0 {
 			out = append(out, ' ')
 		}
 		out = append(out, text[start:i]...)
 	}
-	return string(out)
+	res := string(out)
+	if cap(out) <= 64<<10 {
+		ws.out = out
+	}
+	return res
 }
+
+// wordSet is a set of word hashes (open addressing, linear probing) and an output buffer,
+// reused across calls through wordSets.
+type wordSet struct {
+	slots []uint64 // 0: empty
+	n     int
+	out   []byte
+}
+
+var wordSets = sync.Pool{New: func() any { return &wordSet{} }}
+
+// reset empties the set, sized for about words entries.
+func (ws *wordSet) reset(words int) {
+	size := 256
+	for size < 2*words {
+		size *= 2
+	}
+	if len(ws.slots) < size || len(ws.slots) > 8*size {
+		ws.slots = make([]uint64, size)
+	} else {
+		clear(ws.slots)
+	}
+	ws.n = 0
+}
+
+// add inserts h and reports whether it was absent.
+func (ws *wordSet) add(h uint64) bool {
+	if h == 0 {
+		h = 1
+	}
+	if 2*(ws.n+1) > len(ws.slots) {
+		old := ws.slots
+		ws.slots = make([]uint64, 2*len(old))
+		ws.n = 0
+		for _, v := range old {
+			if v != 0 {
+				ws.add(v)
+			}
+		}
+	}
+	mask := uint64(len(ws.slots) - 1)
+	for i := (h ^ h>>29) & mask; ; i = (i + 1) & mask {
+		switch ws.slots[i] {
+		case 0:
+			ws.slots[i] = h
+			ws.n++
+			return true
+		case h:
+			return false
+		}
+	}
+}
+
+// asciiLower folds ASCII upper case to lower case.
+var asciiLower = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if 'A' <= c && c <= 'Z' {
+			t[c] = byte(c) + 'a' - 'A'
+		}
+	}
+	return t
+}()
 
 // asciiWord marks the ASCII letters and digits.
 var asciiWord = func() (t [utf8.RuneSelf]bool) {

@@ -40,8 +40,34 @@ FROM traces WHERE session = ? AND session <> '' ORDER BY start_ns, trace_id;
 SELECT start_ns, end_ns, data FROM spans WHERE seq = ? AND model IS NOT NULL ORDER BY start_ns, span_id;
 
 -- name: rollups
-SELECT minute_ns, service, operation, model, provider, source, calls, errors, in_tok, out_tok, cost, cost_n, hist
-FROM genai_rollups WHERE minute_ns >= ? AND minute_ns < ?;
+-- The rollup hours overlapping [?1, ?2), as ids from ?3 to ?4 (rollup.go). An hour wholly inside
+-- the range and inside one step of ?5 ns (steps counted from ?1) is read from its totals: its
+-- minutes come back NULL, unread. Totals are used only when ?6 (tests turn it off).
+SELECT id, mask, totals,
+  CASE WHEN ?6 AND (id >> 32) * 3600000000000 >= ?1 AND (id >> 32) * 3600000000000 + 3600000000000 <= ?2
+    AND ((id >> 32) * 3600000000000 - ?1) / ?5 = ((id >> 32) * 3600000000000 - ?1 + 3599999999999) / ?5
+    THEN NULL ELSE minutes END
+FROM genai_rollups WHERE id >= ?3 AND id < ?4;
+
+-- name: rollup_groups
+SELECT id, service, operation, model, provider, source FROM genai_groups;
 
 -- name: counters
 SELECT name, value FROM counters;
+
+-- name: traces_from
+SELECT count(*) FROM (SELECT 1 FROM traces WHERE start_ns >= ? LIMIT ?);
+
+-- name: text_docs
+-- Documents matching ?1 below id ?2, newest first, with their trace's seq.
+SELECT fts.rowid, d.seq FROM fts CROSS JOIN fts_docs d ON d.id = fts.rowid
+WHERE fts MATCH ?1 AND fts.rowid < ?2 ORDER BY fts.rowid DESC LIMIT ?3;
+
+-- name: text_block_near
+-- The highest block at or below ?2 that may hold a document of a trace starting at or after ?1,
+-- among the 64 blocks down from ?2 (a walk down the table: cheap when most blocks qualify).
+SELECT max(block) FROM fts_blocks WHERE block <= ?2 AND block > ?2 - 64 AND max_start >= ?1;
+
+-- name: text_block
+-- The same among every block, through the blocks that qualify (cheap when few do).
+SELECT max(block) FROM fts_blocks INDEXED BY fts_blocks_start WHERE max_start >= ?1 AND block <= ?2;

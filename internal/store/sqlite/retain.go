@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/cairn-dev/cairn/internal/store"
@@ -94,7 +95,6 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff int64, res *store.Retent
 		}{
 			{"delete_old_logs", "logs", &res.DeletedLogs},
 			{"delete_old_metrics", "metrics", &res.DeletedMetrics},
-			{"delete_old_rollups", "", nil},
 		} {
 			r, err := w.exec(c.name, cutoff)
 			if err != nil {
@@ -109,7 +109,10 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff int64, res *store.Retent
 				return err
 			}
 		}
-		return nil
+		if err := w.retainRollups(cutoff); err != nil {
+			return err
+		}
+		return w.retainText()
 	})
 }
 
@@ -167,10 +170,13 @@ func (s *Store) deleteTraceChunk(ctx context.Context, cutoff int64, res *store.R
 				}
 			}
 		}
+		touched := make([]string, 0, len(sessions))
 		for id := range sessions {
-			if err := w.refreshSession(id); err != nil {
-				return err
-			}
+			touched = append(touched, id)
+		}
+		slices.Sort(touched)
+		if err := w.refreshSessions(touched); err != nil {
+			return err
 		}
 		for name, k := range map[string]int64{"spans": spans, "logs": logs, "traces": int64(len(ids))} {
 			if err := w.addCounter(name, -int(k)); err != nil {
@@ -189,17 +195,23 @@ func (s *Store) deleteTraceChunk(ctx context.Context, cutoff int64, res *store.R
 func (s *Store) inWriteTx(ctx context.Context, f func(w *writeTx) error) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	tx, err := s.w.BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("retention: %w", err)
+	}
+	w, err := s.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin retention: %w", err)
 	}
-	w := &writeTx{s: s, ctx: ctx, tx: tx, stmts: make(map[string]*sql.Stmt)}
-	defer w.close()
 	if err := f(w); err != nil {
-		tx.Rollback()
+		w.rollback()
 		return fmt.Errorf("retention: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := ctx.Err(); err != nil {
+		w.rollback()
+		return fmt.Errorf("retention: %w", err)
+	}
+	if err := w.tx.Commit(); err != nil {
+		w.forgetCaches()
 		return fmt.Errorf("commit retention: %w", err)
 	}
 	return nil

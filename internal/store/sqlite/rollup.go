@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/cairn-dev/cairn/internal/telemetry"
@@ -72,6 +73,12 @@ func decodeHist(b []byte, into hist) error {
 
 // addHist adds an encoded histogram into a dense one (the dashboard's per-step accumulator).
 func addHist(b []byte, into *[histBuckets]uint64) error {
+	// Fast path: bucket and count of one byte each (histBuckets is 128: any one-byte bucket is
+	// valid).
+	for len(b) >= 2 && b[0] < 0x80 && b[1] < 0x80 {
+		into[b[0]] += uint64(b[1])
+		b = b[2:]
+	}
 	d := &decoder{b: b}
 	for len(d.b) > 0 && d.err == nil {
 		i, c := d.uvarint(), d.uvarint()
@@ -81,28 +88,6 @@ func addHist(b []byte, into *[histBuckets]uint64) error {
 		into[i] += c
 	}
 	return d.err
-}
-
-// quantile returns the q-quantile (0..1), or nil for an empty histogram.
-func (h hist) quantile(q float64) *float64 {
-	var total uint64
-	for _, c := range h {
-		total += c
-	}
-	if total == 0 {
-		return nil
-	}
-	rank := uint64(math.Ceil(q * float64(total)))
-	rank = max(rank, 1)
-	var seen uint64
-	for i := range histBuckets {
-		seen += h[i]
-		if seen >= rank {
-			v := histValue(i)
-			return &v
-		}
-	}
-	return nil
 }
 
 type rollupKey struct {
@@ -292,34 +277,331 @@ func (w *writeTx) previousPoint(r *metricRow) (*telemetry.MetricPoint, error) {
 	return p, nil
 }
 
-// writeRollups merges this transaction's rollups into the stored minutes.
+// Stored rollups are one row per hour and group (service, operation, model, provider, source):
+// the hour's totals, a mask of the minutes that have data, and those minutes packed in one blob
+// (minutes), each with the same fields. A dashboard over 7 days then reads 168 rows per group
+// whatever its step and alignment: an hour that falls inside one step is added from its totals,
+// an hour cut by a step or range edge from its minutes. The row id is the hour's number (hours
+// since 1970) << 32 | the group's id in genai_groups.
+
+const (
+	minuteNs = int64(60e9)
+	hourNs   = 60 * minuteNs
+)
+
+func hourOf(ns int64) int64 { return ns - ((ns%hourNs)+hourNs)%hourNs }
+
+// rollupID is the row id of a group's hour (hour a whole hour).
+func rollupID(hour, group int64) int64 { return hour/hourNs<<32 | group }
+
+// hourOfID is the start of the hour of row id.
+func hourOfID(id int64) int64 { return id >> 32 * hourNs }
+
+// groupKey is a group of rollups.
+type groupKey struct {
+	service, operation, model, provider string
+	source                              int
+}
+
+// minuteRec is the rollup of one minute of a stored hour, or of the whole hour (its totals).
+type minuteRec struct {
+	off                           int // minute of the hour, 0..59
+	calls, errors, in, out, costN int64
+	cost                          float64
+	hist                          []byte // encoded latency histogram
+}
+
+// encodeRec appends r: the totals of an hour, or (withOff) a minute of its minutes blob.
+func encodeRec(e *encoder, r *minuteRec, withOff bool) {
+	if withOff {
+		e.byte1(byte(r.off))
+	}
+	e.varint(r.calls)
+	e.varint(r.errors)
+	e.varint(r.in)
+	e.varint(r.out)
+	e.varint(r.costN)
+	e.f64(r.cost)
+	e.uvarint(uint64(len(r.hist)))
+	e.b = append(e.b, r.hist...)
+}
+
+// decodeRec decodes what encodeRec wrote; r.hist aliases the input.
+func decodeRec(d *decoder, r *minuteRec, withOff bool) {
+	if withOff {
+		r.off = int(d.byte1())
+		if d.err == nil && r.off >= 60 {
+			d.err = errCorrupt
+		}
+	}
+	r.calls, r.errors, r.in, r.out, r.costN = d.varint(), d.varint(), d.varint(), d.varint(), d.varint()
+	r.cost = d.f64()
+	r.hist = d.raw(d.uvarint())
+}
+
+// encodeMinutes packs minute records (sorted by off) into the minutes column.
+func encodeMinutes(recs []minuteRec) []byte {
+	e := encoder{b: make([]byte, 0, 32*len(recs))}
+	for i := range recs {
+		encodeRec(&e, &recs[i], true)
+	}
+	return e.b
+}
+
+func encodeTotals(t *minuteRec) []byte {
+	e := encoder{b: make([]byte, 0, 32)}
+	encodeRec(&e, t, false)
+	return e.b
+}
+
+func decodeTotals(b []byte, t *minuteRec) error {
+	d := &decoder{b: b}
+	decodeRec(d, t, false)
+	if d.err != nil {
+		return fmt.Errorf("rollup totals: %w", d.err)
+	}
+	return nil
+}
+
+// minuteReader iterates over a minutes blob without allocating; rec.hist aliases the blob.
+type minuteReader struct {
+	d   decoder
+	rec minuteRec
+}
+
+func newMinuteReader(b []byte) *minuteReader { return &minuteReader{d: decoder{b: b}} }
+
+// next decodes the next record into m.rec; false at the end or on corrupt data (then err).
+func (m *minuteReader) next() bool {
+	if len(m.d.b) == 0 || m.d.err != nil {
+		return false
+	}
+	decodeRec(&m.d, &m.rec, true)
+	return m.d.err == nil
+}
+
+func (m *minuteReader) err() error { return m.d.err }
+
+// decodeMinutes decodes a whole minutes blob; hists are copied.
+func decodeMinutes(b []byte) ([]minuteRec, error) {
+	var out []minuteRec
+	m := newMinuteReader(b)
+	for m.next() {
+		r := m.rec
+		r.hist = slices.Clone(r.hist)
+		out = append(out, r)
+	}
+	if err := m.err(); err != nil {
+		return nil, fmt.Errorf("rollup minutes: %w", err)
+	}
+	return out, nil
+}
+
+// minuteDelta is what a transaction adds to one minute of an hour row.
+type minuteDelta struct {
+	off int
+	r   *rollup
+}
+
+// groupID returns the id of a rollup group, creating it.
+func (w *writeTx) groupID(g groupKey) (int64, error) {
+	st, err := w.stmt("select_rollup_group")
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = st.QueryRowContext(w.ctx, g.service, g.operation, g.model, g.provider, g.source).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		res, err := w.exec("insert_rollup_group", g.service, g.operation, g.model, g.provider, g.source)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look up rollup group: %w", err)
+	}
+	return id, nil
+}
+
+// writeRollups merges this transaction's per-minute rollups into the stored hours.
 func (w *writeTx) writeRollups() error {
 	if len(w.rollups) == 0 {
 		return nil
 	}
-	sel, err := w.stmt("select_rollup")
-	if err != nil {
-		return err
+	type hourKey struct {
+		hour int64
+		g    groupKey
 	}
+	byHour := make(map[hourKey][]minuteDelta)
 	for k, r := range w.rollups {
-		var calls, errs, in, out, costN int64
-		var cost float64
-		var h []byte
-		err := sel.QueryRowContext(w.ctx, k.minute, k.service, k.operation, k.model, k.provider, k.source).
-			Scan(&calls, &errs, &in, &out, &cost, &costN, &h)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return fmt.Errorf("load rollup: %w", err)
-		default:
-			if err := decodeHist(h, r.h); err != nil {
-				return fmt.Errorf("rollup histogram: %w", err)
+		hk := hourKey{hourOf(k.minute), groupKey{k.service, k.operation, k.model, k.provider, k.source}}
+		byHour[hk] = append(byHour[hk], minuteDelta{int((k.minute - hk.hour) / minuteNs), r})
+	}
+	groups := make(map[groupKey]int64)
+	for hk, ds := range byHour {
+		id, ok := groups[hk.g]
+		if !ok {
+			var err error
+			if id, err = w.groupID(hk.g); err != nil {
+				return err
 			}
+			groups[hk.g] = id
 		}
-		if _, err := w.exec("replace_rollup", k.minute, k.service, k.operation, k.model, k.provider, k.source,
-			calls+r.calls, errs+r.errors, in+r.in, out+r.out, cost+r.cost, costN+r.costN, r.h.encode()); err != nil {
+		// Minute order: the totals' float sums come out the same whatever the map order.
+		slices.SortFunc(ds, func(a, b minuteDelta) int { return a.off - b.off })
+		if err := w.mergeHour(rollupID(hk.hour, id), ds); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mergeHour adds minute deltas to one stored hour row (creating it).
+func (w *writeTx) mergeHour(id int64, ds []minuteDelta) error {
+	sel, err := w.stmt("select_rollup")
+	if err != nil {
+		return err
+	}
+	var t minuteRec // the hour's totals
+	var mask int64
+	var totals, minutes []byte
+	err = sel.QueryRowContext(w.ctx, id).Scan(&mask, &totals, &minutes)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("load rollup: %w", err)
+	default:
+		if err := decodeTotals(totals, &t); err != nil {
+			return err
+		}
+	}
+	recs, err := decodeMinutes(minutes)
+	if err != nil {
+		return err
+	}
+	total := make(hist)
+	if err := decodeHist(t.hist, total); err != nil {
+		return fmt.Errorf("rollup histogram: %w", err)
+	}
+	for _, d := range ds {
+		i, found := slices.BinarySearchFunc(recs, d.off, func(r minuteRec, off int) int { return r.off - off })
+		if !found {
+			recs = slices.Insert(recs, i, minuteRec{off: d.off})
+		}
+		r := &recs[i]
+		r.calls += d.r.calls
+		r.errors += d.r.errors
+		r.in += d.r.in
+		r.out += d.r.out
+		r.cost += d.r.cost
+		r.costN += d.r.costN
+		t.calls += d.r.calls
+		t.errors += d.r.errors
+		t.in += d.r.in
+		t.out += d.r.out
+		t.cost += d.r.cost
+		t.costN += d.r.costN
+		for b, c := range d.r.h {
+			total[b] += c
+		}
+		// The delta is this transaction's own: fold the stored minute into it.
+		if err := decodeHist(r.hist, d.r.h); err != nil {
+			return fmt.Errorf("rollup histogram: %w", err)
+		}
+		r.hist = d.r.h.encode()
+		mask |= 1 << d.off
+	}
+	t.hist = total.encode()
+	return w.saveHour(id, &t, mask, recs)
+}
+
+// saveHour writes one hour row.
+func (w *writeTx) saveHour(id int64, t *minuteRec, mask int64, recs []minuteRec) error {
+	_, err := w.exec("replace_rollup", id, mask, encodeTotals(t), encodeMinutes(recs))
+	return err
+}
+
+// retainRollups deletes the rollups of minutes before cutoff: whole hours in SQL, then the
+// minutes before cutoff of the hour holding it (its totals recomputed from the minutes left).
+func (w *writeTx) retainRollups(cutoff int64) error {
+	hour := hourOf(cutoff)
+	if _, err := w.exec("delete_old_rollups", rollupID(hour, 0)); err != nil {
+		return err
+	}
+	if hour == cutoff {
+		return nil
+	}
+	st, err := w.stmt("rollups_between")
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(w.ctx, rollupID(hour, 0), rollupID(hour+hourNs, 0))
+	if err != nil {
+		return fmt.Errorf("read rollups to prune: %w", err)
+	}
+	type cut struct {
+		id   int64
+		recs []minuteRec
+	}
+	var cuts []cut
+	for rows.Next() {
+		var c cut
+		var minutes []byte
+		if err := rows.Scan(&c.id, &minutes); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan rollup to prune: %w", err)
+		}
+		if c.recs, err = decodeMinutes(minutes); err != nil {
+			rows.Close()
+			return err
+		}
+		cuts = append(cuts, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read rollups to prune: %w", err)
+	}
+	first := int((cutoff - hour + minuteNs - 1) / minuteNs) // the first minute kept
+	for _, c := range cuts {
+		if len(c.recs) == 0 || c.recs[0].off >= first {
+			continue
+		}
+		keep := slices.DeleteFunc(c.recs, func(r minuteRec) bool { return r.off < first })
+		if len(keep) == 0 {
+			if _, err := w.exec("delete_rollup", c.id); err != nil {
+				return err
+			}
+			continue
+		}
+		t, mask, err := sumMinutes(keep)
+		if err != nil {
+			return err
+		}
+		if err := w.saveHour(c.id, &t, mask, keep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sumMinutes returns the totals and mask of an hour's minutes.
+func sumMinutes(recs []minuteRec) (minuteRec, int64, error) {
+	var t minuteRec
+	var mask int64
+	total := make(hist)
+	for _, r := range recs {
+		t.calls += r.calls
+		t.errors += r.errors
+		t.in += r.in
+		t.out += r.out
+		t.cost += r.cost
+		t.costN += r.costN
+		if err := decodeHist(r.hist, total); err != nil {
+			return t, 0, fmt.Errorf("rollup histogram: %w", err)
+		}
+		mask |= 1 << r.off
+	}
+	t.hist = total.encode()
+	return t, mask, nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -48,6 +49,7 @@ func TestScale1M(t *testing.T) {
 	g := newBenchGen(7)
 	g.now = time.Now().Add(-7 * 24 * time.Hour).UnixNano()
 	g.gap = int64(7*24*time.Hour) / int64(n/4)
+	g.early = n / 40
 	type gen struct {
 		b   *telemetry.Batch
 		ids []telemetry.TraceID
@@ -199,4 +201,129 @@ func procStatusMB(field string) float64 {
 		}
 	}
 	return 0
+}
+
+// TestScaleDashboard measures the dashboard reads (GenAISeries, Models) over 7 days holding
+// CAIRN_SCALE_GENERATIONS (default 1,000,000) model calls; it is skipped unless CAIRN_SCALE=1:
+//
+//	CAIRN_SCALE=1 go test ./internal/store/sqlite -run TestScaleDashboard -v -timeout 60m
+//
+// Only generation spans are written (batches of 1,000: 10 traces of 100 chat spans, no message
+// content), spread evenly over the 7 days up to now, over 4 services × 3 models, so every
+// minute of every (service, model) has rollups: the dashboard's cost depends on those, not on
+// the spans around the calls. CAIRN_SCALE_DIR keeps the database.
+func TestScaleDashboard(t *testing.T) {
+	if os.Getenv("CAIRN_SCALE") != "1" {
+		t.Skip("set CAIRN_SCALE=1 to run (writes 1M generation spans, a few minutes)")
+	}
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("CAIRN_SCALE_GENERATIONS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := os.Getenv("CAIRN_SCALE_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	end := time.Now()
+	first := end.Add(-7 * 24 * time.Hour).UnixNano()
+	gap := int64(7*24*time.Hour) / int64(n)
+	rng := rand.New(rand.NewPCG(5, 5))
+	var res []*telemetry.Resource
+	for i := range 4 {
+		res = append(res, &telemetry.Resource{Attributes: telemetry.Attributes{"service.name": fmt.Sprintf("svc-%d", i)}})
+	}
+	models := []string{"gpt-4o", "gpt-4o-mini", "llama3"}
+	t0 := time.Now()
+	for k := 0; k < n; {
+		b := &telemetry.Batch{}
+		var tid telemetry.TraceID
+		for i := 0; i < 1000 && k < n; i, k = i+1, k+1 {
+			if i%100 == 0 {
+				for j := range tid {
+					tid[j] = byte(rng.Uint32())
+				}
+			}
+			var sid telemetry.SpanID
+			binary.BigEndian.PutUint64(sid[:], uint64(k+1))
+			model := models[(k/4)%3]
+			start := first + int64(k)*gap
+			sp := &telemetry.Span{TraceID: tid, SpanID: sid, Name: "chat " + model, Kind: telemetry.SpanKindClient,
+				StartUnixNano: start, EndUnixNano: start + 200e6 + int64(rng.IntN(2000e6)), Resource: res[k%4],
+				Generation: &telemetry.Generation{Operation: "chat", Provider: "openai", RequestModel: model,
+					Usage:   telemetry.Usage{InputTokens: ptr(int64(400 + k%200)), OutputTokens: ptr(int64(80))},
+					CostUSD: ptr(0.0021)}}
+			if k%50 == 0 {
+				sp.Status.Code = telemetry.StatusError
+			}
+			b.Spans = append(b.Spans, sp)
+		}
+		if err := s.Write(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "\nwrote %d generation spans over 7 days in %s (%.0f spans/s), disk %d bytes\n", n,
+		time.Since(t0).Round(time.Second), float64(n)/time.Since(t0).Seconds(), s.DiskBytes())
+	// Fold the WAL of the bulk write into the file first: the checkpointer doing it during the
+	// first queries would be timed with them.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&out, "%-34s %10s %10s %10s %8s\n", "query", "p50 ms", "p99 ms", "max ms", "groups")
+	row := func(name string, runs int, f func() (int, error)) {
+		if _, err := f(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		d := make([]time.Duration, 0, runs)
+		res := 0
+		for range runs {
+			t0 := time.Now()
+			k, err := f()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			d = append(d, time.Since(t0))
+			res = k
+		}
+		slices.Sort(d)
+		fmt.Fprintf(&out, "%-34s %10.2f %10.2f %10.2f %8d\n", name, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[len(d)-1]), res)
+	}
+	hour := end.Truncate(time.Hour)
+	for _, c := range []struct {
+		name string
+		q    store.GenAIQuery
+	}{
+		{"GenAISeries 7d/1h/model", store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end, Step: time.Hour, GroupBy: "model"}},
+		{"GenAISeries 7d/1h/model aligned", store.GenAIQuery{Start: hour.Add(-7 * 24 * time.Hour), End: hour, Step: time.Hour, GroupBy: "model"}},
+		{"GenAISeries 7d/168m/model (UI)", store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end, Step: 168 * time.Minute, GroupBy: "model"}},
+		{"GenAISeries 7d/1h/service", store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end, Step: time.Hour, GroupBy: "service"}},
+		{"GenAISeries 7d/1h model=llama3", store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end, Step: time.Hour, Model: "llama3"}},
+		{"GenAISeries 7d/5m/operation", store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end, Step: 5 * time.Minute, GroupBy: "operation"}},
+		{"GenAISeries 24h/24m/model (UI)", store.GenAIQuery{Start: end.Add(-24 * time.Hour), End: end, Step: 24 * time.Minute, GroupBy: "model"}},
+		{"GenAISeries 1h/1m/model (UI)", store.GenAIQuery{Start: end.Add(-time.Hour), End: end, Step: time.Minute, GroupBy: "model"}},
+	} {
+		row(c.name, 50, func() (int, error) {
+			ser, err := s.GenAISeries(ctx, c.q)
+			if err != nil {
+				return 0, err
+			}
+			return len(ser.Groups), nil
+		})
+	}
+	row("Models 7d", 50, func() (int, error) {
+		m, err := s.Models(ctx, store.ModelQuery{Start: end.Add(-7 * 24 * time.Hour), End: end})
+		return len(m), err
+	})
+	row("Models 24h", 50, func() (int, error) {
+		m, err := s.Models(ctx, store.ModelQuery{Start: end.Add(-24 * time.Hour), End: end})
+		return len(m), err
+	})
+	fmt.Fprintf(&out, "RSS %.0f MB (peak %.0f MB), GOMAXPROCS %d\n", rssMB(), peakRSSMB(), runtime.GOMAXPROCS(0))
+	fmt.Print(out.String())
 }

@@ -1,4 +1,4 @@
--- Cairn SQLite schema, version 2 (PRAGMA user_version).
+-- Cairn SQLite schema, version 4 (PRAGMA user_version; see schemaVersion in store.go).
 -- Layout: compact promoted columns for search beside a zstd-compressed blob ("data") read only
 -- to show an item. Secondary indexes are kept to the minimum the reads need: every index costs
 -- ingest speed.
@@ -78,6 +78,24 @@ CREATE TABLE fts_docs (
   seq INTEGER NOT NULL     -- trace_ids.seq
 );
 CREATE INDEX fts_docs_seq ON fts_docs (seq);
+-- Text search walks matching documents newest first (search.go). Per block of 64 documents
+-- (fts rowid >> 6), max_start bounds the start of every trace that has a document in the block
+-- and a summary (a trace's start only moves earlier as spans arrive), so the walk stops, or
+-- skips ahead, where no lower block can hold a trace newer than the page it has.
+CREATE TABLE fts_blocks (
+  block     INTEGER PRIMARY KEY,
+  max_start INTEGER NOT NULL
+);
+CREATE INDEX fts_blocks_start ON fts_blocks (max_start);
+-- Documents of traces without a summary yet (log records that arrived before any span of their
+-- trace): they get their block's bound when the first spans arrive, or are deleted by Retain
+-- once the trace has no log record left.
+CREATE TABLE fts_pending (
+  seq      INTEGER NOT NULL,
+  doc      INTEGER NOT NULL,
+  trace_id BLOB    NOT NULL,
+  PRIMARY KEY (seq, doc)
+) WITHOUT ROWID;
 
 CREATE TABLE logs (
   id       INTEGER PRIMARY KEY,
@@ -127,23 +145,27 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX sessions_last ON sessions (last_ns);
 
--- Per-minute GenAI rollups. source 0: spans with a generation; 1: gen_ai.client.* metrics.
-CREATE TABLE genai_rollups (
-  minute_ns INTEGER NOT NULL,
+-- GenAI rollups, one row per hour of one group (service, operation, model, provider, source)
+-- with the hour's totals and, packed in "minutes", the same per minute (rollup.go). A dashboard
+-- reads one row per hour and group: an hour inside one step from its totals, an hour cut by a
+-- step or range edge from its minutes. The rowid is (hours since 1970) << 32 | group id, so a
+-- time range is one rowid range, and rows stay on their page (no overflow pages, which SQLite
+-- reads past its cache). source 0: spans with a generation; 1: gen_ai.client.* metrics.
+CREATE TABLE genai_groups (
+  id        INTEGER PRIMARY KEY,
   service   TEXT    NOT NULL,
   operation TEXT    NOT NULL,
   model     TEXT    NOT NULL,
   provider  TEXT    NOT NULL,
-  source    INTEGER NOT NULL,
-  calls     INTEGER NOT NULL,
-  errors    INTEGER NOT NULL,
-  in_tok    INTEGER NOT NULL,
-  out_tok   INTEGER NOT NULL,
-  cost      REAL    NOT NULL,
-  cost_n    INTEGER NOT NULL, -- calls with a known cost
-  hist      BLOB    NOT NULL, -- latency histogram, fixed log-scale buckets
-  PRIMARY KEY (minute_ns, service, operation, model, provider, source)
-) WITHOUT ROWID;
+  source    INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX genai_groups_key ON genai_groups (service, operation, model, provider, source);
+CREATE TABLE genai_rollups (
+  id      INTEGER PRIMARY KEY,
+  mask    INTEGER NOT NULL, -- bit i: minute i of the hour has rollups
+  totals  BLOB    NOT NULL, -- calls, errors, tokens, cost, latency histogram (rollup.go)
+  minutes BLOB    NOT NULL  -- the same for each minute of mask
+);
 
 -- Row counts, kept in the write transaction so Stats does not scan.
 CREATE TABLE counters (

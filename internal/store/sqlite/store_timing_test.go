@@ -25,15 +25,22 @@ the a of to and in for with on at from by about near best popular quiet crowded 
 
 // benchGen builds GenAI-shaped traces: 4 spans, the model call carrying a ~2 KB prompt.
 type benchGen struct {
-	rng  *rand.Rand
-	res  []*telemetry.Resource
-	next int
-	now  int64 // start of the first trace
-	gap  int64 // between trace starts, ns
+	rng   *rand.Rand
+	res   []*telemetry.Resource
+	next  int
+	now   int64 // start of the first trace
+	gap   int64 // between trace starts, ns
+	early int   // traces numbered up to early may carry oldWord
 }
 
-// rareWord is in the prompt of one trace in 1,000 (traces numbered 1000, 2000, ...).
-const rareWord = "quokka"
+// Words of the text searches: rareWord is in the prompt of one trace in 1,000 (traces numbered
+// 1000, 2000, ...), midWord in one in 20, and oldWord in one in 10 of the traces numbered up to
+// benchGen.early only (a word that went out of use).
+const (
+	rareWord = "quokka"
+	midWord  = "marmot"
+	oldWord  = "glacier"
+)
 
 func newBenchGen(seed uint64) *benchGen {
 	g := &benchGen{rng: rand.New(rand.NewPCG(seed, 1)), now: time.Now().Add(-24 * time.Hour).UnixNano(), gap: 1e6}
@@ -83,6 +90,12 @@ func (g *benchGen) trace() []*telemetry.Span {
 	prompt := g.text(2000)
 	if g.next%1000 == 0 {
 		prompt += rareWord
+	}
+	if g.next%20 == 0 {
+		prompt += " " + midWord
+	}
+	if g.next <= g.early && g.next%10 == 0 {
+		prompt += " " + oldWord
 	}
 	answer := g.text(300)
 	model := []string{"gpt-4o", "gpt-4o-mini", "llama3"}[g.next%3]
@@ -191,6 +204,7 @@ func readFixture(b *testing.B) (*Store, []telemetry.TraceID, time.Time) {
 		g := newBenchGen(2)
 		g.now = time.Now().Add(-7 * 24 * time.Hour).UnixNano()
 		g.gap = int64(7*24*time.Hour) / int64(n/4)
+		g.early = n / 40
 		start := time.Now()
 		for written := 0; written < n; written += 1000 {
 			bt := g.batch(1000)
@@ -260,6 +274,15 @@ func searchCases(end time.Time) []struct {
 		{"q=rare", store.TraceQuery{Text: rareWord}},
 		{"q=absent", store.TraceQuery{Text: "zanzibar"}},
 		{"q=common+filters", store.TraceQuery{Text: "waterfall", Service: "svc-3", Status: "ok"}},
+		{"q=mid", store.TraceQuery{Text: midWord}},
+		{"q=old", store.TraceQuery{Text: oldWord}},
+		{"q=rare+filters", store.TraceQuery{Text: rareWord, Service: "svc-0", Status: "error"}},
+		{"q=common+model", store.TraceQuery{Text: "waterfall", Model: "llama3"}},
+		{"q=common+session", store.TraceQuery{Text: "waterfall", Session: "session_100"}},
+		{"q=common 7d", store.TraceQuery{Text: "waterfall", Start: end.Add(-7 * 24 * time.Hour)}},
+		{"q=rare 24h", store.TraceQuery{Text: rareWord, Start: end.Add(-24 * time.Hour)}},
+		{"q=common past 2d", store.TraceQuery{Text: "waterfall", Start: end.Add(-5 * 24 * time.Hour),
+			End: end.Add(-3 * 24 * time.Hour)}},
 	}
 }
 
@@ -279,7 +302,8 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
-// BenchmarkGenAISeries is the dashboard: 7 days, step 1h, by model.
+// BenchmarkGenAISeries is the dashboard: 7 days, step 1h, by model (range edges not on whole
+// hours).
 func BenchmarkGenAISeries(b *testing.B) {
 	s, _, end := readFixture(b)
 	ctx := context.Background()
@@ -287,6 +311,18 @@ func BenchmarkGenAISeries(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.GenAISeries(ctx, store.GenAIQuery{Start: end.Add(-7 * 24 * time.Hour), End: end,
 			Step: time.Hour, GroupBy: "model"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkModels is the dashboard's model list over 7 days.
+func BenchmarkModels(b *testing.B) {
+	s, _, end := readFixture(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Models(ctx, store.ModelQuery{Start: end.Add(-7 * 24 * time.Hour), End: end}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,10 +1,12 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { Span } from "../api";
+import type { CompactSpan, CompactTrace } from "../api";
 import { fmtDuration } from "../format";
+import { durationMs, serviceOf } from "../trace";
 
 /** The trace's spans arranged as a tree, computed once per trace. */
 export interface TreeModel {
-  spans: Span[];
+  trace: CompactTrace;
+  spans: CompactSpan[];
   children: number[][]; // child indexes per span, in start order
   roots: number[];
   depth: number[];
@@ -14,45 +16,35 @@ export interface TreeModel {
 }
 
 /** Builds the tree: spans whose parent is missing (not yet received) become extra roots. */
-export function buildTree(spans: Span[]): TreeModel {
+export function buildTree(trace: CompactTrace): TreeModel {
+  const spans = trace.spans ?? [];
   const n = spans.length;
   const idx = new Map<string, number>();
-  spans.forEach((s, i) => idx.set(s.spanId, i));
-  const children: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) idx.set(spans[i].spanId, i);
+  const children: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) children[i] = [];
   const roots: number[] = [];
   const parent = new Array<number>(n).fill(-1);
   for (let i = 0; i < n; i++) {
-    const p = spans[i].parentSpanId ? idx.get(spans[i].parentSpanId) : undefined;
+    const ps = spans[i].parentSpanId;
+    const p = ps ? idx.get(ps) : undefined;
     if (p === undefined || p === i) roots.push(i);
     else {
       children[p].push(i);
       parent[i] = p;
     }
   }
-  // Times are decimal nanosecond strings (int64 does not fit a JS number). Split each into whole
-  // milliseconds and the nanosecond remainder: both are exact numbers, and cheaper than BigInt
-  // for 10,000-span traces.
-  const startMs = new Array<number>(n);
-  const startNs = new Array<number>(n);
-  let minMs = Infinity;
-  let minNs = 0;
+  // Times are nanosecond offsets from the trace's base: plain numbers, exact (below 2^53 ns).
+  let min = Infinity;
+  for (let i = 0; i < n; i++) min = Math.min(min, spans[i].start);
+  if (n === 0) min = 0;
+  const offsetMs = new Array<number>(n);
   let maxOff = 0;
   for (let i = 0; i < n; i++) {
-    const [ms, ns] = splitNano(spans[i].startUnixNano);
-    startMs[i] = ms;
-    startNs[i] = ns;
-    if (ms < minMs || (ms === minMs && ns < minNs)) {
-      minMs = ms;
-      minNs = ns;
-    }
+    const s = spans[i];
+    offsetMs[i] = (s.start - min) / 1e6;
+    maxOff = Math.max(maxOff, (s.end - min) / 1e6, offsetMs[i] + durationMs(s));
   }
-  const offsetMs = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    offsetMs[i] = startMs[i] - minMs + (startNs[i] - minNs) / 1e6;
-    const [ems, ens] = splitNano(spans[i].endUnixNano);
-    maxOff = Math.max(maxOff, ems - minMs + (ens - minNs) / 1e6, offsetMs[i] + Math.max(spans[i].durationMs || 0, 0));
-  }
-  if (n === 0) minMs = 0;
   const totalMs = Math.max(maxOff, 0.001);
   const depth = new Array<number>(n).fill(0);
   const stack = [...roots];
@@ -63,14 +55,7 @@ export function buildTree(spans: Span[]): TreeModel {
       stack.push(c);
     }
   }
-  return { spans, children, roots, depth, parent, offsetMs, totalMs };
-}
-
-/** "1795384513785000123" → [1795384513785, 123]: whole milliseconds and the remaining nanoseconds. */
-export function splitNano(s: string): [number, number] {
-  if (!s || !/^\d+$/.test(s)) return [0, 0];
-  if (s.length <= 6) return [0, Number(s)];
-  return [Number(s.slice(0, -6)), Number(s.slice(-6))];
+  return { trace, spans, children, roots, depth, parent, offsetMs, totalMs };
 }
 
 /** The visible rows (pre-order) given the set of collapsed span indexes. */
@@ -162,8 +147,9 @@ export function SpanTree({ tree, rows, selected, collapsed, onSelect, onToggle }
             const pos = first + k;
             const hasKids = tree.children[i].length > 0;
             const isErr = s.status?.code === "error";
+            const dur = durationMs(s);
             const left = (tree.offsetMs[i] / total) * 100;
-            const width = Math.max((s.durationMs / total) * 100, 0.15);
+            const width = Math.max((dur / total) * 100, 0.15);
             const gen = s.generation;
             return (
               <div
@@ -200,12 +186,12 @@ export function SpanTree({ tree, rows, selected, collapsed, onSelect, onToggle }
                   )}
                   {gen && <span class={"kind-badge " + (gen.operation === "execute_tool" ? "tool" : "gen")}>{gen.operation === "execute_tool" ? "tool" : "AI"}</span>}
                   <span class="span-name">{s.name}</span>
-                  <span class="span-svc muted small">{s.service}</span>
+                  <span class="span-svc muted small">{serviceOf(tree.trace, s)}</span>
                 </div>
                 <div class="tree-bar-col">
                   <div class={"bar" + (isErr ? " error" : gen ? " gen" : "")} style={{ left: `${left}%`, width: `${width}%` }} />
                   <span class="bar-label small" style={left > 70 ? { right: `${100 - left + 0.5}%` } : { left: `${Math.min(left + width, 100)}%` }}>
-                    {fmtDuration(s.durationMs)}
+                    {fmtDuration(dur)}
                   </span>
                 </div>
               </div>

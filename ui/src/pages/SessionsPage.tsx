@@ -24,18 +24,15 @@ export function SessionsPage({ loc }: { loc: Location }) {
   const sessions = res.data?.sessions ?? [];
   const [sel, setSel] = useState(0);
   useEffect(() => setSel(0), [key]);
-  useKeys(
-    (e) => {
-      if ((e.key === "j" || e.key === "ArrowDown") && sessions.length) {
-        e.preventDefault();
-        setSel((s) => Math.min(s + 1, sessions.length - 1));
-      } else if ((e.key === "k" || e.key === "ArrowUp") && sessions.length) {
-        e.preventDefault();
-        setSel((s) => Math.max(s - 1, 0));
-      } else if (e.key === "Enter" && sessions[sel]) navigate("/sessions/" + encodeURIComponent(sessions[sel].id));
-    },
-    [sessions, sel],
-  );
+  useKeys((e) => {
+    if ((e.key === "j" || e.key === "ArrowDown") && sessions.length) {
+      e.preventDefault();
+      setSel((s) => Math.min(s + 1, sessions.length - 1));
+    } else if ((e.key === "k" || e.key === "ArrowUp") && sessions.length) {
+      e.preventDefault();
+      setSel((s) => Math.max(s - 1, 0));
+    } else if (e.key === "Enter" && sessions[sel]) navigate("/sessions/" + encodeURIComponent(sessions[sel].id));
+  });
   const go = (mut: (p: URLSearchParams) => void, replace = true) => {
     const p = new URLSearchParams(q);
     mut(p);

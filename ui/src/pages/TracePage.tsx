@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { api, type TraceDetail } from "../api";
+import { api, type CompactTrace } from "../api";
 import { CopyId } from "../components/CopyButton";
 import { LogList, SpanDetail } from "../components/SpanDetail";
 import { buildTree, flatten, SpanTree } from "../components/SpanTree";
 import { ErrorBox, Loading } from "../components/Status";
 import { fmtCost, fmtDuration, fmtTime, tokensText } from "../format";
 import { useAsync, useKeys } from "../hooks";
-import { navigate, type Location } from "../router";
+import { navigate, replaceQuietly, type Location } from "../router";
+import { expandLog, expandSpan } from "../trace";
 
 export function TracePage({ id, loc }: { id: string; loc: Location }) {
   const res = useAsync((s) => api.trace(id, s), [id]);
@@ -15,8 +16,8 @@ export function TracePage({ id, loc }: { id: string; loc: Location }) {
   return <TraceView data={res.data} loc={loc} />;
 }
 
-function TraceView({ data, loc }: { data: TraceDetail; loc: Location }) {
-  const tree = useMemo(() => buildTree(data.spans ?? []), [data]);
+function TraceView({ data, loc }: { data: CompactTrace; loc: Location }) {
+  const tree = useMemo(() => buildTree(data), [data]);
   const [collapsed, setCollapsed] = useState<Set<number>>(() => new Set());
   const rows = useMemo(() => flatten(tree, collapsed), [tree, collapsed]);
   const wanted = loc.query.get("span");
@@ -28,13 +29,14 @@ function TraceView({ data, loc }: { data: TraceDetail; loc: Location }) {
     return gen >= 0 ? gen : tree.roots[0] ?? 0;
   });
 
-  // Keep ?span= in the URL (replace, not push) so a reload shows the same span.
+  // Keep ?span= in the URL (replace, not push) so a reload shows the same span. The page shows
+  // the selection already: re-rendering the whole app for the URL would only cost time.
   useEffect(() => {
     const s = tree.spans[selected];
     if (!s) return;
-    const q = new URLSearchParams(loc.query);
+    const q = new URLSearchParams(window.location.search);
     q.set("span", s.spanId);
-    navigate(loc.path + "?" + q.toString(), true);
+    replaceQuietly(loc.path + "?" + q.toString());
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selected]);
 
@@ -58,33 +60,31 @@ function TraceView({ data, loc }: { data: TraceDetail; loc: Location }) {
     setCollapsed(next);
   };
 
-  useKeys(
-    (e) => {
-      const pos = rows.indexOf(selected);
-      if (e.key === "j" || e.key === "ArrowDown") {
-        e.preventDefault();
-        setSelected(rows[Math.min(pos + 1, rows.length - 1)]);
-      } else if (e.key === "k" || e.key === "ArrowUp") {
-        e.preventDefault();
-        setSelected(rows[Math.max(pos - 1, 0)]);
-      } else if (e.key === "ArrowLeft" || e.key === "h") {
-        e.preventDefault();
-        if (tree.children[selected].length && !collapsed.has(selected)) toggle(selected);
-        else if (tree.parent[selected] >= 0) setSelected(tree.parent[selected]);
-      } else if (e.key === "ArrowRight" || e.key === "l" || e.key === "Enter") {
-        e.preventDefault();
-        if (collapsed.has(selected)) toggle(selected);
-      } else if (e.key === "Escape" || e.key === "u") {
-        navigate("/traces");
-      }
-    },
-    [rows, selected, collapsed],
-  );
+  useKeys((e) => {
+    const pos = rows.indexOf(selected);
+    if (e.key === "j" || e.key === "ArrowDown") {
+      e.preventDefault();
+      setSelected(rows[Math.min(pos + 1, rows.length - 1)]);
+    } else if (e.key === "k" || e.key === "ArrowUp") {
+      e.preventDefault();
+      setSelected(rows[Math.max(pos - 1, 0)]);
+    } else if (e.key === "ArrowLeft" || e.key === "h") {
+      e.preventDefault();
+      if (tree.children[selected].length && !collapsed.has(selected)) toggle(selected);
+      else if (tree.parent[selected] >= 0) setSelected(tree.parent[selected]);
+    } else if (e.key === "ArrowRight" || e.key === "l" || e.key === "Enter") {
+      e.preventDefault();
+      if (collapsed.has(selected)) toggle(selected);
+    } else if (e.key === "Escape" || e.key === "u") {
+      navigate("/traces");
+    }
+  });
 
   const sum = data.summary;
-  const span = tree.spans[selected];
-  const errors = tree.spans.filter((s) => s.status?.code === "error").length;
-  const orphanLogs = data.orphanLogs ?? [];
+  // Only the span shown is expanded to the full form; the tree works on the compact one.
+  const span = useMemo(() => (tree.spans[selected] ? expandSpan(data, tree.spans[selected]) : undefined), [data, tree, selected]);
+  const errors = useMemo(() => tree.spans.filter((s) => s.status?.code === "error").length, [tree]);
+  const orphanLogs = useMemo(() => (data.orphanLogs ?? []).map((l) => expandLog(data, l)), [data]);
   return (
     <div class="page trace-page">
       <div class="trace-head">

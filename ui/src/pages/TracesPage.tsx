@@ -86,23 +86,20 @@ export function TracesPage({ loc }: { loc: Location }) {
   const [sel, setSel] = useState(0);
   useEffect(() => setSel(0), [filterKey]);
 
-  useKeys(
-    (e) => {
-      if (e.key === "/") {
-        e.preventDefault();
-        searchRef.current?.focus();
-      } else if ((e.key === "j" || e.key === "ArrowDown") && traces.length) {
-        e.preventDefault();
-        setSel((s) => Math.min(s + 1, traces.length - 1));
-      } else if ((e.key === "k" || e.key === "ArrowUp") && traces.length) {
-        e.preventDefault();
-        setSel((s) => Math.max(s - 1, 0));
-      } else if (e.key === "Enter" && traces[sel]) {
-        navigate("/traces/" + traces[sel].traceId);
-      }
-    },
-    [traces, sel],
-  );
+  useKeys((e) => {
+    if (e.key === "/") {
+      e.preventDefault();
+      searchRef.current?.focus();
+    } else if ((e.key === "j" || e.key === "ArrowDown") && traces.length) {
+      e.preventDefault();
+      setSel((s) => Math.min(s + 1, traces.length - 1));
+    } else if ((e.key === "k" || e.key === "ArrowUp") && traces.length) {
+      e.preventDefault();
+      setSel((s) => Math.max(s - 1, 0));
+    } else if (e.key === "Enter" && traces[sel]) {
+      navigate("/traces/" + traces[sel].traceId);
+    }
+  });
   useEffect(() => {
     document.querySelector(".trace-table tr.selected")?.scrollIntoView({ block: "nearest" });
   }, [sel]);
