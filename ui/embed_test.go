@@ -58,3 +58,27 @@ func TestHandlerGzip(t *testing.T) {
 	f("/traces/abc", "gzip", false, false) // index.html: below the minimum size
 	f("/favicon.png", "gzip", false, false)
 }
+
+// TestHandlerPreload: the page served for /traces/{id} preloads that trace's compact JSON (the
+// page's first request) when enabled; other pages, malformed ids and a disabled option do not.
+func TestHandlerPreload(t *testing.T) {
+	files := fstest.MapFS{"index.html": {Data: []byte(`<!doctype html><head><title>Cairn</title></head><body></body>`)}}
+	const id = "0af7651916cd43dd8448eb211c80319c"
+	f := func(preload bool, path string, want bool) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		(&handler{files: files, opts: Options{PreloadTraces: preload}}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		link := `<link rel="preload" href="/api/v1/traces/` + id + `?view=compact" as="fetch" crossorigin="anonymous"></head>`
+		if got := strings.Contains(rec.Body.String(), link); got != want || strings.Count(rec.Body.String(), "preload") > 1 {
+			t.Errorf("GET %s (preload %v): %s; want the preload: %v", path, preload, rec.Body, want)
+		}
+	}
+	f(true, "/traces/"+id, true)
+	f(true, "/traces/"+id+"?span=b7ad6b7169203331", true)
+	f(true, "/traces/"+id+"/", true)
+	f(false, "/traces/"+id, false) // an API token: the preload could not send it
+	f(true, "/traces", false)
+	f(true, "/traces/"+id+"x", false)
+	f(true, "/traces/%3Cscript%3E", false)
+	f(true, "/sessions/"+id, false)
+}
