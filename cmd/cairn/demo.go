@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -26,10 +27,17 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&cfg.TrailSessions, "trail-sessions", 0, "Trail Guide sessions to run (0: all 5)")
 	fs.IntVar(&cfg.TravelSessions, "travel-sessions", 0, "travel-guide sessions to run (0: all 3)")
 	fs.DurationVar(&cfg.Latency, "latency", 150*time.Millisecond, "the stand-in model's base latency")
-	fs.BoolVar(&cfg.NoErrors, "no-errors", false, "make every model call succeed")
+	fs.Float64Var(&cfg.ErrorRate, "error-rate", 0.12, "fraction (0 to 1) of the stand-in model's answers that are errors (429/500)")
+	fs.BoolVar(&cfg.NoErrors, "no-errors", false, "make every model call succeed (the same as --error-rate 0)")
 	fs.Int64Var(&cfg.Seed, "seed", 17, "seed of failures and jitter")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if cfg.ErrorRate < 0 || cfg.ErrorRate > 1 {
+		return fmt.Errorf("--error-rate %v: want a fraction from 0 to 1, e.g. 0.1", cfg.ErrorRate)
+	}
+	if cfg.ErrorRate == 0 {
+		cfg.NoErrors = true // demo.Config's zero ErrorRate means "the default"
 	}
 	return demo.Run(ctx, cfg, stdout)
 }

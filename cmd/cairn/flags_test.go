@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -41,4 +42,21 @@ func TestByteSize(t *testing.T) {
 	f("512B", 512, false)
 	f("-1", 0, true)
 	f("lots", 0, true)
+}
+
+// TestDemoErrorRateIsChecked: an --error-rate outside 0..1 is refused before anything is sent.
+func TestDemoErrorRateIsChecked(t *testing.T) {
+	f := func(rate string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		err := runDemo(t.Context(), []string{"--endpoint", "http://127.0.0.1:1", "--error-rate", rate}, &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), "--error-rate") {
+			t.Fatalf("--error-rate %s: error %v, want one naming --error-rate", rate, err)
+		}
+		if out.Len() != 0 {
+			t.Fatalf("--error-rate %s: printed %q before refusing", rate, out.String())
+		}
+	}
+	f("1.5")
+	f("-0.1")
 }

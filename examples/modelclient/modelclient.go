@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"time"
 
 	"github.com/openai/openai-go"
 	"github.com/openai/openai-go/option"
@@ -53,7 +55,9 @@ func New(cfg Config) *openai.Client {
 
 // FromEnv reads OPENAI_BASE_URL, OPENAI_API_KEY and MODEL. Without
 // OPENAI_BASE_URL it starts a stand-in model with the given options on a
-// loopback port; stop shuts it down (and is a no-op otherwise).
+// loopback port, STANDIN_LATENCY (a duration, e.g. 500ms) and
+// STANDIN_ERROR_RATE (a fraction, e.g. 0.2) overriding opts; stop shuts it
+// down (and is a no-op otherwise).
 func FromEnv(opts standin.Options) (cfg Config, stop func(context.Context) error, err error) {
 	cfg = Config{BaseURL: os.Getenv("OPENAI_BASE_URL"), APIKey: os.Getenv("OPENAI_API_KEY"),
 		Model: os.Getenv("MODEL"), MaxRetries: 2}
@@ -64,10 +68,32 @@ func FromEnv(opts standin.Options) (cfg Config, stop func(context.Context) error
 	if cfg.BaseURL != "" {
 		return cfg, stop, nil
 	}
+	if opts, err = standinFromEnv(opts); err != nil {
+		return cfg, stop, err
+	}
 	l, err := standin.Start(opts)
 	if err != nil {
 		return cfg, stop, fmt.Errorf("start the offline stand-in model (set OPENAI_BASE_URL to use a real endpoint): %w", err)
 	}
 	cfg.BaseURL, cfg.APIKey = l.BaseURL, "standin"
 	return cfg, l.Close, nil
+}
+
+// standinFromEnv applies STANDIN_LATENCY and STANDIN_ERROR_RATE to opts.
+func standinFromEnv(opts standin.Options) (standin.Options, error) {
+	if v := os.Getenv("STANDIN_LATENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return opts, fmt.Errorf("STANDIN_LATENCY=%q: want a duration such as 300ms or 2s", v)
+		}
+		opts.Latency = d
+	}
+	if v := os.Getenv("STANDIN_ERROR_RATE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r > 1 {
+			return opts, fmt.Errorf("STANDIN_ERROR_RATE=%q: want a fraction from 0 to 1, such as 0.2", v)
+		}
+		opts.ErrorRate = r
+	}
+	return opts, nil
 }
