@@ -30,7 +30,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for --tls-addr; without it Cairn creates a local CA in --data/tls")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
 	fs.StringVar(&cfg.APIToken, "api-token", "", "bearer token required by the API, the UI and /metrics; required to listen beyond loopback")
-	fs.StringVar(&cfg.IngestToken, "ingest-token", "", "bearer token required on OTLP requests (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>)")
+	fs.StringVar(&cfg.IngestToken, "ingest-token", "", "token required on ingest: OTLP requests send it as a bearer token (OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>), Application Insights exporters as the connection string's InstrumentationKey=<token>")
 	fs.BoolVar(&cfg.AllowUnauthenticated, "allow-unauthenticated", false, "allow listening beyond loopback without --api-token (trusted networks only)")
 	fs.Var(&maxBody, "max-body", "largest ingest request, compressed or decompressed (bytes, or with KiB/MiB/GiB)")
 	fs.Var(&maxBodyMemory, "max-body-memory", "memory for all ingest request bodies being read at once; beyond it clients get 429 and retry "+

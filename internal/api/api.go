@@ -5,13 +5,11 @@
 package api
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/cairn-dev/cairn/internal/authtoken"
 	"github.com/cairn-dev/cairn/internal/store"
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
@@ -50,10 +48,10 @@ type Config struct {
 
 // server holds the handlers' shared state; it is immutable after New.
 type server struct {
-	cfg       Config
-	r         Reader
-	log       *slog.Logger
-	tokenHash [sha256.Size]byte
+	cfg   Config
+	r     Reader
+	log   *slog.Logger
+	token authtoken.Token
 }
 
 // New returns the handler of every /api/ path. Mount it with mux.Handle("/api/", h). A nil
@@ -65,7 +63,7 @@ func New(cfg Config, r Reader, logger *slog.Logger) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &server{cfg: cfg, r: r, log: logger, tokenHash: sha256.Sum256([]byte(cfg.APIToken))}
+	s := &server{cfg: cfg, r: r, log: logger, token: authtoken.New(cfg.APIToken)}
 	mux := http.NewServeMux()
 	routes := []struct {
 		pattern string
@@ -89,24 +87,21 @@ func New(cfg Config, r Reader, logger *slog.Logger) http.Handler {
 	return s.authenticate(mux)
 }
 
-// authenticate rejects requests without the configured bearer token. The tokens are compared
-// as SHA-256 digests in constant time, so neither their content nor their length leaks through
-// timing.
+// authenticate rejects requests without the configured bearer token (compared in constant
+// time: authtoken).
 func (s *server) authenticate(next http.Handler) http.Handler {
-	if s.cfg.APIToken == "" {
+	if !s.token.IsSet() {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		const scheme = "bearer "
-		h := r.Header.Get("Authorization")
-		if len(h) < len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		cred, ok := authtoken.Bearer(r.Header.Get("Authorization"))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn"`)
 			s.writeError(w, r, errorf(http.StatusUnauthorized,
 				"this server requires an API token: send the header \"Authorization: Bearer <token>\""))
 			return
 		}
-		got := sha256.Sum256([]byte(strings.TrimSpace(h[len(scheme):])))
-		if subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) != 1 {
+		if !s.token.Equal(cred) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="invalid_token"`)
 			s.writeError(w, r, errorf(http.StatusUnauthorized,
 				"the API token is wrong: use the token the server was started with"))

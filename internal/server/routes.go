@@ -2,18 +2,17 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
 	"strings"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 
 	"github.com/cairn-dev/cairn/internal/api"
+	"github.com/cairn-dev/cairn/internal/authtoken"
 	"github.com/cairn-dev/cairn/internal/httpgzip"
 	"github.com/cairn-dev/cairn/internal/ingest/breeze"
 	"github.com/cairn-dev/cairn/internal/ingest/otlp"
@@ -31,7 +30,9 @@ func (s *Server) buildServers() {
 	otlp.NewHTTPHandler(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Budget: budget, Observer: s.metrics.receiver("otlp_http")}, s.logger).Register(otlpMux)
 	mux.Handle("/v1/", s.requireIngestToken(otlpMux))
 
-	breeze.NewHandler(in, breeze.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Budget: budget, Observer: s.metrics.receiver("appinsights")}, s.logger).Register(mux)
+	ingestToken := authtoken.New(s.cfg.IngestToken)
+	breeze.NewHandler(in, breeze.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Budget: budget, Observer: s.metrics.receiver("appinsights"),
+		IngestToken: ingestToken}, s.logger).Register(mux)
 
 	mux.Handle("/api/", httpgzip.Handler(api.New(api.Config{
 		Version:                s.cfg.Version,
@@ -54,8 +55,10 @@ func (s *Server) buildServers() {
 	if s.grpcLn != nil {
 		g := otlp.NewGRPCServer(in, otlp.Options{MaxBodyBytes: s.cfg.MaxBodyBytes, Budget: budget, Observer: s.metrics.receiver("otlp_grpc")}, s.logger)
 		opts := g.ServerOptions()
-		if s.cfg.IngestToken != "" {
-			opts = append(opts, grpc.UnaryInterceptor(s.grpcIngestToken))
+		if ingestToken.IsSet() {
+			// A tap runs on the request's headers, before its message is read and
+			// decompressed: an unauthenticated client cannot make the server inflate anything.
+			opts = append(opts, grpc.InTapHandle(grpcIngestTap(ingestToken)))
 		}
 		s.grpcSrv = grpc.NewServer(opts...)
 		g.RegisterGRPC(s.grpcSrv)
@@ -76,22 +79,31 @@ func newHTTPServer(h http.Handler) *http.Server {
 }
 
 // connectionString is the Application Insights connection string shown to users: the TLS
-// listener when there is one (the JS exporter only speaks https), else plain HTTP.
+// listener when there is one (the JS exporter only speaks https), else plain HTTP. With an
+// ingest token the key is a placeholder for it: the token itself is never printed or served.
 func (s *Server) connectionString() string {
+	var cs string
 	if s.tlsLn != nil {
-		return tlsutil.ConnectionString(s.TLSAddr())
+		cs = tlsutil.ConnectionString(s.TLSAddr())
+	} else {
+		endpoint := "http://" + dialable(s.HTTPAddr()) + "/"
+		cs = "InstrumentationKey=" + tlsutil.InstrumentationKey + ";IngestionEndpoint=" + endpoint + ";LiveEndpoint=" + endpoint
 	}
-	endpoint := "http://" + dialable(s.HTTPAddr()) + "/"
-	return "InstrumentationKey=" + tlsutil.InstrumentationKey + ";IngestionEndpoint=" + endpoint + ";LiveEndpoint=" + endpoint
+	if s.cfg.IngestToken != "" {
+		cs = strings.Replace(cs, "InstrumentationKey="+tlsutil.InstrumentationKey, "InstrumentationKey=<ingest-token>", 1)
+	}
+	return cs
 }
 
-// requireIngestToken checks the OTLP bearer token when one is configured.
+// requireIngestToken checks the OTLP bearer token when one is configured, before the body is
+// read.
 func (s *Server) requireIngestToken(next http.Handler) http.Handler {
-	if s.cfg.IngestToken == "" {
+	token := authtoken.New(s.cfg.IngestToken)
+	if !token.IsSet() {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !tokenMatches(r.Header.Get("Authorization"), s.cfg.IngestToken) {
+		if !token.MatchesBearer(r.Header.Get("Authorization")) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn-ingest"`)
 			http.Error(w, "missing or wrong ingest token: set OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>", http.StatusUnauthorized)
 			return
@@ -102,11 +114,12 @@ func (s *Server) requireIngestToken(next http.Handler) http.Handler {
 
 // requireAPIToken guards non-API routes that reveal data (/metrics) with the API token.
 func (s *Server) requireAPIToken(next http.Handler) http.Handler {
-	if s.cfg.APIToken == "" {
+	token := authtoken.New(s.cfg.APIToken)
+	if !token.IsSet() {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !tokenMatches(r.Header.Get("Authorization"), s.cfg.APIToken) {
+		if !token.MatchesBearer(r.Header.Get("Authorization")) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn"`)
 			http.Error(w, "missing or wrong API token: send Authorization: Bearer <token>", http.StatusUnauthorized)
 			return
@@ -115,28 +128,17 @@ func (s *Server) requireAPIToken(next http.Handler) http.Handler {
 	})
 }
 
-// grpcIngestToken is the gRPC form of requireIngestToken.
-func (s *Server) grpcIngestToken(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	for _, v := range md.Get("authorization") {
-		if tokenMatches(v, s.cfg.IngestToken) {
-			return next(ctx, req)
+// grpcIngestTap is the gRPC form of requireIngestToken: it checks the "authorization"
+// metadata when a stream opens, before its message is read.
+func grpcIngestTap(token authtoken.Token) tap.ServerInHandle {
+	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
+		for _, v := range info.Header.Get("authorization") {
+			if token.MatchesBearer(v) {
+				return ctx, nil
+			}
 		}
+		return ctx, status.Error(codes.Unauthenticated, "missing or wrong ingest token: set OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>")
 	}
-	return nil, status.Error(codes.Unauthenticated, "missing or wrong ingest token: set OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>")
-}
-
-// tokenMatches checks "Bearer <token>" as the API does: the scheme in any case (RFC 9110
-// auth schemes are case-insensitive), surrounding spaces ignored, compared in constant time
-// (hashed first, so that not even the token's length leaks).
-func tokenMatches(header, token string) bool {
-	const scheme = "bearer "
-	if len(header) < len(scheme) || !strings.EqualFold(header[:len(scheme)], scheme) {
-		return false
-	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(header[len(scheme):])))
-	want := sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 // serveHealthz answers while the process is alive.

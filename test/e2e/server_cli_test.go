@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"os"
@@ -127,7 +128,7 @@ func promMetricsText(t *testing.T, p *cairnProc, token string) string {
 // UNAUTHENTICATED; with it, the SDK's exporters deliver.
 func TestIngestToken(t *testing.T) {
 	t.Parallel()
-	p := startServer(t, "", "--ingest-token", "in-9")
+	p := startServer(t, "", "--ingest-token", "in-9", "--max-body", "1MiB")
 	body := mustMarshal(t, pbTraces("ingest", pbSpan(newTraceID(), newSpanID(), nil, "refused", time.Now(), time.Millisecond)))
 	for _, path := range []string{"/v1/traces", "/v1/logs", "/v1/metrics"} {
 		for _, auth := range []string{"", "Bearer wrong", "in-9", "Bearer in-9x"} {
@@ -160,8 +161,51 @@ func TestIngestToken(t *testing.T) {
 	if _, err := colmetricspb.NewMetricsServiceClient(conn).Export(ctx, &colmetricspb.ExportMetricsServiceRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("gRPC metrics without a token: %v; want Unauthenticated", err)
 	}
+	// A message over the size limit without a token is refused for the token, not for its
+	// size: the check runs before the message is read.
+	big := pbTraces("ingest", pbSpan(newTraceID(), newSpanID(), nil, strings.Repeat("x", 2<<20), time.Now(), time.Millisecond))
+	if _, err := tc.Export(ctx, big); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("gRPC 2 MiB message without a token: %v; want Unauthenticated before the size check", err)
+	}
+	// Application Insights: the instrumentation key must be the token (or a bearer token sent).
+	envelopes := func(key, name string) []byte {
+		return []byte(`[{"name":"Microsoft.ApplicationInsights.Request","time":"` + time.Now().UTC().Format(time.RFC3339Nano) +
+			`","iKey":"` + key + `","tags":{"ai.operation.id":"` + hex.EncodeToString(newTraceID()) + `","ai.cloud.role":"ingest-breeze"},` +
+			`"data":{"baseType":"RequestData","baseData":{"ver":2,"id":"` + hex.EncodeToString(newSpanID()) + `","name":"` + name +
+			`","duration":"00:00:00.010","success":true,"responseCode":"200"}}}]`)
+	}
+	for _, key := range []string{"00000000-0000-0000-0000-000000000000", "in-9x", ""} {
+		code, hdr, resp := httpDo(t, http.MethodPost, p.BaseURL()+"/v2.1/track", envelopes(key, "refused"), map[string]string{"Content-Type": "application/json"})
+		if code != http.StatusUnauthorized || !strings.Contains(string(resp), "InstrumentationKey") || hdr.Get("WWW-Authenticate") == "" {
+			t.Errorf("track with iKey %q: %d %q; want 401 naming the InstrumentationKey", key, code, resp)
+		}
+	}
 	if n := storeSpans(t, p); n != 0 {
 		t.Errorf("cairn_store_spans = %d after refused requests, want 0", n)
+	}
+	for _, h := range []map[string]string{{}, {"Authorization": "Bearer in-9"}} {
+		key := "in-9"
+		if len(h) > 0 {
+			key = "any-key"
+		}
+		h["Content-Type"] = "application/json"
+		if code, _, resp := httpDo(t, http.MethodPost, p.BaseURL()+"/v2.1/track", envelopes(key, "breeze with token"), h); code != http.StatusOK {
+			t.Errorf("track with iKey %q and headers %v: %d %q; want 200", key, h, code, resp)
+		}
+	}
+	if n := storeSpans(t, p); n != 2 {
+		t.Errorf("cairn_store_spans = %d after two accepted track requests, want 2", n)
+	}
+	// The connection string the UI shows names the token without revealing it.
+	var info struct {
+		ConnectionString string `json:"breezeConnectionString"`
+	}
+	getJSON(t, p.BaseURL()+"/api/v1/info", &info)
+	if !strings.Contains(info.ConnectionString, "InstrumentationKey=<ingest-token>;") || strings.Contains(info.ConnectionString, "in-9") {
+		t.Errorf("/api/v1/info connection string %q: want the <ingest-token> placeholder, never the token", info.ConnectionString)
+	}
+	if strings.Contains(p.Output(), "in-9") {
+		t.Errorf("the server printed its ingest token:\n%s", p.Output())
 	}
 
 	// The raw requests with the token, then the SDK exporters configured as the banner says.

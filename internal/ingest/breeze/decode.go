@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ type Result struct {
 	Received int
 	// Errors lists the rejected envelopes in index order.
 	Errors []ItemError
+	// Keys are the distinct instrumentation keys of the envelopes that could be read,
+	// accepted or not (the ingest token check looks at every one).
+	Keys []string
 }
 
 // ItemError says why the envelope at Index was rejected.
@@ -177,6 +181,9 @@ func (d *decoder) decodeAll(envs []parsed) {
 	for i := range envs {
 		if envs[i].err == nil {
 			d.noteResource(&envs[i].env)
+			if k := envs[i].env.IKey; !slices.Contains(d.res.Keys, k) {
+				d.res.Keys = append(d.res.Keys, k)
+			}
 		}
 	}
 	for i := range envs {

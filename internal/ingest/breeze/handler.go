@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cairn-dev/cairn/internal/authtoken"
 	"github.com/cairn-dev/cairn/internal/consumer"
 	"github.com/cairn-dev/cairn/internal/ingest/reqbody"
 )
@@ -45,6 +46,10 @@ type Options struct {
 	// means a budget of this receiver's own, of reqbody.DefaultBudget or twice MaxBodyBytes,
 	// whichever is larger.
 	Budget *reqbody.Budget
+	// IngestToken, when set, is required on track requests: as "Authorization: Bearer
+	// <token>", or as the instrumentation key of every envelope (the exporters send the
+	// connection string's InstrumentationKey, so apps need no code change). Others get 401.
+	IngestToken authtoken.Token
 }
 
 // Handler receives Application Insights track requests and Live Metrics pings.
@@ -106,12 +111,19 @@ func (h *Handler) serveTrack(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, err)
 		return
 	}
+	bearer := h.opts.IngestToken.MatchesBearer(r.Header.Get("Authorization"))
 	size := len(body.Bytes())
 	res, err := Decode(body.Bytes(), r.Header.Get("Content-Type"))
 	body.Release() // the result holds no reference to the body
-	if err != nil {
+	if err != nil && (bearer || !h.opts.IngestToken.IsSet()) {
 		h.logger.Debug("breeze: undecodable body", "bytes", size, "err", err)
 		writeFailure(w, http.StatusBadRequest, err.Error(), 0)
+		return
+	}
+	if h.opts.IngestToken.IsSet() && !bearer && (err != nil || !h.keysMatch(res)) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cairn-ingest"`)
+		writeFailure(w, http.StatusUnauthorized, "missing or wrong instrumentation key: this server has an ingest token; "+
+			"use it as the connection string's InstrumentationKey (or send Authorization: Bearer <token>)", 0)
 		return
 	}
 	if res.Batch.Len() > 0 {
@@ -122,6 +134,17 @@ func (h *Handler) serveTrack(w http.ResponseWriter, r *http.Request) {
 	}
 	h.observe(res)
 	writeResult(w, res)
+}
+
+// keysMatch reports whether the request had envelopes and every one of them carried the
+// ingest token as its instrumentation key.
+func (h *Handler) keysMatch(res *Result) bool {
+	for _, k := range res.Keys {
+		if !h.opts.IngestToken.Equal(k) {
+			return false
+		}
+	}
+	return len(res.Keys) > 0
 }
 
 // refuse answers a request whose body could not be read; a client that went away gets nothing.
