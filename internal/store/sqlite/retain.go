@@ -88,6 +88,10 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff int64, res *store.Retent
 		}
 	}
 	return s.inWriteTx(ctx, func(w *writeTx) error {
+		logOnly, err := w.oldLogOnlyTraces(cutoff)
+		if err != nil {
+			return err
+		}
 		for _, c := range []struct {
 			name    string
 			counter string
@@ -109,11 +113,39 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff int64, res *store.Retent
 				return err
 			}
 		}
+		for _, id := range logOnly {
+			if _, err := w.exec("delete_orphan_trace_id", id); err != nil {
+				return err
+			}
+		}
 		if err := w.retainRollups(cutoff); err != nil {
 			return err
 		}
 		return w.retainText()
 	})
+}
+
+// oldLogOnlyTraces returns the ids of traces without spans whose log records older than cutoff
+// are about to be deleted.
+func (w *writeTx) oldLogOnlyTraces(cutoff int64) ([][]byte, error) {
+	st, err := w.stmt("old_log_only_traces")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(w.ctx, cutoff)
+	if err != nil {
+		return nil, fmt.Errorf("select log-only traces before %d: %w", cutoff, err)
+	}
+	defer rows.Close()
+	var ids [][]byte
+	for rows.Next() {
+		var id []byte
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("scan log-only trace: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 func (s *Store) deleteTraceChunk(ctx context.Context, cutoff int64, res *store.RetentionResult) (int, error) {

@@ -165,8 +165,19 @@ DELETE FROM traces WHERE seq = ?;
 -- name: delete_trace_id
 DELETE FROM trace_ids WHERE trace_id = ?;
 
+-- name: old_log_only_traces
+-- Trace ids whose log records retention is about to delete and that have no summary (no span
+-- arrived): their trace_ids rows may be left with nothing (delete_orphan_trace_id).
+SELECT DISTINCT l.trace_id FROM logs l WHERE l.time_ns < ?1 AND l.trace_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM trace_ids i JOIN traces t ON t.seq = i.seq WHERE i.trace_id = l.trace_id);
+
 -- name: delete_old_logs
 DELETE FROM logs WHERE time_ns < ?;
+
+-- name: delete_orphan_trace_id
+DELETE FROM trace_ids WHERE trace_id = ?1
+  AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.seq = trace_ids.seq)
+  AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.trace_id = ?1);
 
 -- name: delete_old_metrics
 DELETE FROM metric_points WHERE time_ns < ?;
