@@ -71,3 +71,7 @@ SELECT max(block) FROM fts_blocks WHERE block <= ?2 AND block > ?2 - 64 AND max_
 -- name: text_block
 -- The same among every block, through the blocks that qualify (cheap when few do).
 SELECT max(block) FROM fts_blocks INDEXED BY fts_blocks_start WHERE max_start >= ?1 AND block <= ?2;
+
+-- name: text_block_bounds
+-- The bound (fts_blocks) of each block in the JSON array ?1 that has one.
+SELECT block, max_start FROM fts_blocks WHERE block IN (SELECT value FROM json_each(?1));

@@ -327,3 +327,111 @@ func TestScaleDashboard(t *testing.T) {
 	fmt.Fprintf(&out, "RSS %.0f MB (peak %.0f MB), GOMAXPROCS %d\n", rssMB(), peakRSSMB(), runtime.GOMAXPROCS(0))
 	fmt.Print(out.String())
 }
+
+// TestScaleLive measures text search on live traffic; it is skipped unless CAIRN_SCALE=1:
+//
+//	CAIRN_SCALE=1 go test ./internal/store/sqlite -run TestScaleLive -v -timeout 60m
+//
+// It writes CAIRN_SCALE_SPANS (default 1,000,000) spans shaped as in TestScale1M, but as
+// `cairn load` sends them: the traces arrive over one minute up to now, in batches of 752
+// spans (the writer's average transaction under that load), and each trace ends as its batch
+// arrives (a few microseconds apart) after a duration spread over 0.1–10 s. So traces of many
+// recent batches overlap in start time, and a document's arrival order says little about its
+// trace's start. It then measures p50/p99 of each trace search.
+func TestScaleLive(t *testing.T) {
+	if os.Getenv("CAIRN_SCALE") != "1" {
+		t.Skip("set CAIRN_SCALE=1 to run (writes 1M spans, a few minutes)")
+	}
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("CAIRN_SCALE_SPANS")); err == nil && v > 0 {
+		n = v
+	}
+	dir := os.Getenv("CAIRN_SCALE_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const batchSpans = 752
+	batches := (n + batchSpans - 1) / batchSpans
+	end := time.Now()
+	first := end.Add(-time.Minute).UnixNano()
+	g := newBenchGen(7)
+	g.early = n / 40
+	rng := rand.New(rand.NewPCG(13, 13))
+	t0 := time.Now()
+	for i := range batches {
+		arrival := first + int64(i+1)*int64(time.Minute)/int64(batches)
+		b := g.batch(batchSpans)
+		for k := 0; k < len(b.Spans); k += 4 {
+			liveTimes(b.Spans[k:k+4], arrival-int64(k/4)*1e3, 1e8+rng.Int64N(99e8))
+		}
+		if err := s.Write(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "\nlive: wrote %d spans, %d traces in %s (%.0f spans/s)\n", st.Spans, st.Traces,
+		time.Since(t0).Round(time.Second), float64(st.Spans)/time.Since(t0).Seconds())
+	fmt.Fprintf(&out, "%-22s %10s %10s %10s %8s\n", "query", "p50 ms", "p99 ms", "max ms", "results")
+	for _, c := range searchCases(end) {
+		timeQuery(t, &out, "search "+c.name, 200, func() (int, error) {
+			p, err := s.SearchTraces(ctx, c.q)
+			return len(p.Traces), err
+		})
+	}
+	for _, limit := range []int{50, 200} {
+		timeQuery(t, &out, fmt.Sprintf("search q=common l=%d", limit), 200, func() (int, error) {
+			p, err := s.SearchTraces(ctx, store.TraceQuery{Text: "waterfall", Limit: limit})
+			return len(p.Traces), err
+		})
+	}
+	timeQuery(t, &out, "search q=common p2", 200, func() (int, error) {
+		p, err := s.SearchTraces(ctx, store.TraceQuery{Text: "waterfall", Limit: 50})
+		if err != nil || p.NextCursor == "" {
+			return 0, err
+		}
+		p, err = s.SearchTraces(ctx, store.TraceQuery{Text: "waterfall", Limit: 50, Cursor: p.NextCursor})
+		return len(p.Traces), err
+	})
+	fmt.Print(out.String())
+}
+
+// liveTimes moves a benchGen trace (root, then three nested spans) to end at end after dur ns.
+func liveTimes(spans []*telemetry.Span, end, dur int64) {
+	start := end - dur
+	for k, sp := range spans {
+		sp.StartUnixNano = start + int64(k)*1e6
+		sp.EndUnixNano = end - int64(k)*1e6
+	}
+}
+
+// timeQuery runs f once to warm up, then runs times, and adds a row of its p50, p99 and
+// maximum latency to out.
+func timeQuery(t *testing.T, out *strings.Builder, name string, runs int, f func() (int, error)) {
+	t.Helper()
+	if _, err := f(); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	d := make([]time.Duration, 0, runs)
+	res := 0
+	for range runs {
+		t0 := time.Now()
+		k, err := f()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		d = append(d, time.Since(t0))
+		res = k
+	}
+	slices.Sort(d)
+	fmt.Fprintf(out, "%-22s %10.2f %10.2f %10.2f %8d\n", name, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[len(d)-1]), res)
+}

@@ -1,19 +1,13 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"math"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -164,9 +158,10 @@ var textWalkEndMax = 1_000 // a variable for tests
 // textWalk lets text searches walk documents (walkText); tests turn it off to compare.
 var textWalk = true
 
-// textWalkBudget is how many matching documents a text search reads before it gives way to
-// walking the traces, unless the search has span filters (a name, attributes): those cost
-// more per trace walked than the documents do. A variable for tests.
+// textWalkBudget is how many matching documents a text search reads without filling its page
+// (textWalkFullBudget times as many in all) before it gives way to walking the traces, unless
+// the search has span filters (a name, attributes): those cost more per trace walked than the
+// documents do. A variable for tests.
 var textWalkBudget = 2_000
 
 // walkText reports whether a text search walks the matching documents newest first
@@ -211,174 +206,6 @@ func (s *Store) textCond(ctx context.Context, b *sqlBuilder, tq store.TraceQuery
 	// walk of every match.
 	b.where("EXISTS (SELECT 1 FROM fts_docs d CROSS JOIN fts WHERE d.seq = t.seq AND fts.rowid = d.id AND fts MATCH ?)", m)
 	return nil
-}
-
-// textChunkMax bounds how many documents searchText reads per statement.
-const textChunkMax = 2048
-
-// searchBefore reports whether a sorts before b in search order: newest start first, then
-// the larger trace id.
-func searchBefore(a, b *store.TraceSummary) bool {
-	if a.StartUnixNano != b.StartUnixNano {
-		return a.StartUnixNano > b.StartUnixNano
-	}
-	return bytes.Compare(a.TraceID[:], b.TraceID[:]) > 0
-}
-
-// searchText answers a text search by walking the documents matching m newest first (by
-// document id, that is arrival), looking up the summaries of their traces under the other
-// conditions in b (cursor and time range included), and keeping the first limit+1 in search
-// order. Arrival order is not start order, so it cannot stop at limit+1 traces: it stops when
-// fts_blocks shows that no document left belongs to a trace that started at or after the last
-// one kept (or the range's start), and skips blocks that hold none. Most pages read a few
-// dozen documents, whether the words are common or rare.
-//
-// It gives up, reporting false, once it has read more than budget documents (budget < 0: no
-// limit).
-func (s *Store) searchText(ctx context.Context, b *sqlBuilder, start time.Time, m string, limit, budget int) ([]store.TraceSummary, bool, error) {
-	want := limit + 1
-	lookup := "SELECT t.seq, " + summaryCols + " FROM json_each(?) j CROSS JOIN traces t ON t.seq = j.value"
-	if len(b.conds) > 0 {
-		lookup += " AND " + strings.Join(b.conds, " AND ")
-	}
-	floor := int64(math.MinInt64) // traces that start before this do not match
-	if !start.IsZero() {
-		floor = start.UnixNano()
-	}
-	var top []store.TraceSummary // the best want traces so far, in search order
-	done := true
-	err := s.readTx(ctx, func(tx *sql.Tx) error {
-		read := 0
-		seen := make(map[int64]bool)
-		hi := int64(math.MaxInt64) // documents below this id are left to read
-		chunk := max(want, 16)
-		var docs [][2]int64 // (document id, seq)
-		var fresh strings.Builder
-		for {
-			docs = docs[:0]
-			rows, err := tx.QueryContext(ctx, q("text_docs"), m, hi, chunk)
-			if err != nil {
-				return fmt.Errorf("full-text search: %w", err)
-			}
-			fresh.Reset()
-			fresh.WriteByte('[')
-			for rows.Next() {
-				var d [2]int64
-				if err := rows.Scan(&d[0], &d[1]); err != nil {
-					rows.Close()
-					return fmt.Errorf("full-text search: %w", err)
-				}
-				docs = append(docs, d)
-				if !seen[d[1]] {
-					if fresh.Len() > 1 {
-						fresh.WriteByte(',')
-					}
-					fresh.WriteString(strconv.FormatInt(d[1], 10))
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("full-text search: %w", err)
-			}
-			if len(docs) == 0 {
-				return nil
-			}
-			if read += len(docs); budget >= 0 && read > budget {
-				done = false
-				return nil
-			}
-			fresh.WriteByte(']')
-			found, err := lookupSummaries(ctx, tx, lookup, append([]any{fresh.String()}, b.args...))
-			if err != nil {
-				return err
-			}
-			block, next := int64(-1), docs[len(docs)-1][0]
-			for _, d := range docs {
-				if d[0]>>textBlockShift != block {
-					block = d[0] >> textBlockShift
-					bound := floor
-					if len(top) == want {
-						bound = max(bound, top[want-1].StartUnixNano)
-					}
-					if bound != math.MinInt64 {
-						// The highest block at or below this one that may hold a better trace.
-						c, err := qualifyingBlock(ctx, tx, bound, block)
-						if err != nil {
-							return err
-						}
-						if !c.Valid {
-							return nil
-						}
-						if c.Int64 < block {
-							next = (c.Int64 + 1) << textBlockShift
-							break
-						}
-					}
-				}
-				if seen[d[1]] {
-					continue
-				}
-				seen[d[1]] = true
-				t, ok := found[d[1]]
-				if !ok {
-					continue
-				}
-				i := sort.Search(len(top), func(i int) bool { return searchBefore(&t, &top[i]) })
-				if i < want {
-					if len(top) == want {
-						top = top[:want-1]
-					}
-					top = slices.Insert(top, i, t)
-				}
-			}
-			if len(docs) < chunk && next == docs[len(docs)-1][0] {
-				return nil // every match read
-			}
-			hi = next
-			chunk = min(chunk*4, textChunkMax)
-		}
-	})
-	if err != nil || !done {
-		return nil, false, err
-	}
-	if top == nil {
-		top = []store.TraceSummary{}
-	}
-	return top, true, nil
-}
-
-// qualifyingBlock returns the highest text block at or below block that may hold a document
-// of a trace starting at or after bound (invalid: none).
-func qualifyingBlock(ctx context.Context, tx *sql.Tx, bound, block int64) (sql.NullInt64, error) {
-	var c sql.NullInt64
-	err := tx.QueryRowContext(ctx, q("text_block_near"), bound, block).Scan(&c)
-	if err == nil && !c.Valid {
-		err = tx.QueryRowContext(ctx, q("text_block"), bound, block).Scan(&c)
-	}
-	if err != nil {
-		return c, fmt.Errorf("full-text search: %w", err)
-	}
-	return c, nil
-}
-
-// lookupSummaries runs the summary lookup of searchText: the traces of a JSON list of seqs
-// that meet the search's other conditions.
-func lookupSummaries(ctx context.Context, tx *sql.Tx, query string, args []any) (map[int64]store.TraceSummary, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("search traces: %w", err)
-	}
-	defer rows.Close()
-	found := make(map[int64]store.TraceSummary)
-	for rows.Next() {
-		var seq int64
-		t, err := scanSummary(withSeq{rows, &seq})
-		if err != nil {
-			return nil, fmt.Errorf("scan trace summary: %w", err)
-		}
-		found[seq] = t
-	}
-	return found, rows.Err()
 }
 
 // spanConds adds the span-level filters: one span must match all of them.

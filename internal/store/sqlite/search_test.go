@@ -301,3 +301,118 @@ func TestTextOfLogsBeforeSpans(t *testing.T) {
 		t.Errorf("dingo after retention: %d traces, want 1", n)
 	}
 }
+
+// TestTextSearchLive checks the text walk on live-shaped traffic: traces end as their batch
+// arrives but started up to 10 s earlier, so the start order of recent traces is unlike their
+// documents' order, and the walk must read past many blocks that may hold a better trace.
+// Written last: a new trace with an old start, a late generation of an old trace, and a root
+// span that moves an indexed trace's start earlier. Every page must match the trace walk,
+// whether the document walk finishes, is cut off by its budget, or reads past the budget with
+// its page full.
+func TestTextSearchLive(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(21, 22))
+	base := time.Now().Add(-time.Hour).UnixNano()
+	res := []*telemetry.Resource{
+		{Attributes: telemetry.Attributes{"service.name": "svc-a"}},
+		{Attributes: telemetry.Attributes{"service.name": "svc-b"}},
+	}
+	gen := func(tid telemetry.TraceID, sid byte, start, end int64, text string) *telemetry.Span {
+		return &telemetry.Span{TraceID: tid, SpanID: telemetry.SpanID{sid}, Name: "chat", StartUnixNano: start,
+			EndUnixNano: end, Resource: res[int(tid[1])%2], Generation: &telemetry.Generation{Operation: "chat",
+				InputMessages: []telemetry.Message{{Role: "user", Parts: []telemetry.Part{{Type: "text", Content: text}}}}}}
+	}
+	text := func(k int) string {
+		w := "alpha filler"
+		if k%3 == 0 {
+			w += " beta"
+		}
+		if k%97 == 0 {
+			w += " gamma"
+		}
+		return w
+	}
+	const batches, perBatch = 30, 20
+	tid := func(k int) telemetry.TraceID { return telemetry.TraceID{7, byte(k >> 8), byte(k)} }
+	starts := map[int]int64{}
+	for i := range batches {
+		arrival := base + int64(i)*int64(300*time.Millisecond)
+		b := &telemetry.Batch{}
+		for j := range perBatch {
+			k := i*perBatch + j
+			end := arrival - int64(j)*1e3
+			starts[k] = end - 1e8 - rng.Int64N(99e8)
+			b.Spans = append(b.Spans, gen(tid(k), 1, starts[k], end, text(k)))
+		}
+		if err := s.Write(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const old = batches * perBatch
+	if err := s.Write(ctx, &telemetry.Batch{Spans: []*telemetry.Span{
+		gen(tid(old), 1, base-int64(30*time.Minute), base, "alpha beta gamma late"), // new, old start
+		gen(tid(5), 2, starts[5]+1e6, starts[5]+2e6, "alpha beta gamma late"),       // late generation
+		{TraceID: tid(400), SpanID: telemetry.SpanID{3}, Name: "root", StartUnixNano: starts[400] - int64(20*time.Second),
+			EndUnixNano: base, Resource: res[0]}, // its start moves earlier
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	defer func(w bool, b int) { textWalk, textWalkBudget = w, b }(textWalk, textWalkBudget)
+	for _, q := range []store.TraceQuery{
+		{Text: "alpha"}, {Text: "beta"}, {Text: "gamma"}, {Text: "late"}, {Text: "alpha", Service: "svc-b"},
+		{Text: "beta", Start: time.Unix(0, base-int64(5*time.Second))},
+	} {
+		textWalk = false
+		ref := allPages(t, s, q, 1000)
+		textWalk = true
+		for _, limit := range []int{1, 7, 50} {
+			if limit == 1 && len(ref) > 30 {
+				continue
+			}
+			// Budgets: unlimited; the least SearchTraces allows, which the walk exceeds on some
+			// pages before its page is full (giving way to the trace walk) and on others after.
+			for _, budget := range []int{1 << 30, 1} {
+				textWalkBudget = budget
+				if got := allPages(t, s, q, limit); fmt.Sprint(got) != fmt.Sprint(ref) {
+					t.Fatalf("%+v, pages of %d, budget %d: %d traces, want %d; first difference at %d", q, limit,
+						budget, len(got), len(ref), firstDiff(got, ref))
+				}
+			}
+		}
+		// The first page, from the document walk alone.
+		b := &sqlBuilder{}
+		if err := traceConds(b, q); err != nil {
+			t.Fatal(err)
+		}
+		for _, limit := range []int{7, 50} {
+			got, ok, err := s.searchText(ctx, b, q.Start, ftsQuery(q.Text), limit, -1)
+			if err != nil || !ok {
+				t.Fatalf("%+v: searchText = %v, %v", q, ok, err)
+			}
+			want := ref[:min(len(ref), limit+1)]
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%+v, limit %d: walk found %d traces, want %d; first difference at %d", q, limit, len(got),
+					len(want), firstDiff(got, want))
+			}
+		}
+	}
+	// The late documents are found at their traces' places.
+	p, err := s.SearchTraces(ctx, store.TraceQuery{Text: "late", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := traceIDs(p.Traces); !slices.Equal(got, []telemetry.TraceID{tid(5), tid(old)}) {
+		t.Errorf("late: %v, want trace 5 then the old trace", got)
+	}
+}
+
+// firstDiff returns the index of the first summary that differs between a and b.
+func firstDiff(a, b []store.TraceSummary) int {
+	for i := range min(len(a), len(b)) {
+		if fmt.Sprint(a[i]) != fmt.Sprint(b[i]) {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
