@@ -17,6 +17,30 @@ import (
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
 
+// openScaleStore skips the test unless CAIRN_SCALE=1; otherwise it opens the store in
+// CAIRN_SCALE_DIR (default: a temporary directory), closed when the test ends, and returns it
+// with the number of items to write: the variable countVar (default 1,000,000).
+func openScaleStore(t *testing.T, countVar string) (*Store, int) {
+	t.Helper()
+	if os.Getenv("CAIRN_SCALE") != "1" {
+		t.Skip("set CAIRN_SCALE=1 to run (writes 1M items, a few minutes)")
+	}
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv(countVar)); err == nil && v > 0 {
+		n = v
+	}
+	dir := os.Getenv("CAIRN_SCALE_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	s, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, n
+}
+
 // TestScale1M measures the store at scale; it is skipped unless CAIRN_SCALE=1:
 //
 //	CAIRN_SCALE=1 go test ./internal/store/sqlite -run TestScale1M -v -timeout 60m
@@ -26,23 +50,8 @@ import (
 // measures p50/p99 of each query and prints a table. CAIRN_SCALE_DIR keeps the database in a
 // directory of your choice (default: a temporary directory, removed afterwards).
 func TestScale1M(t *testing.T) {
-	if os.Getenv("CAIRN_SCALE") != "1" {
-		t.Skip("set CAIRN_SCALE=1 to run (writes 1M spans, several minutes)")
-	}
-	n := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("CAIRN_SCALE_SPANS")); err == nil && v > 0 {
-		n = v
-	}
-	dir := os.Getenv("CAIRN_SCALE_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
+	s, n := openScaleStore(t, "CAIRN_SCALE_SPANS")
 	ctx := context.Background()
-	s, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 
 	// Batches are generated one ahead by another goroutine (as a receiver would decode them),
 	// so generation is not counted in the store's time but does compete for the CPU.
@@ -213,23 +222,8 @@ func procStatusMB(field string) float64 {
 // minute of every (service, model) has rollups: the dashboard's cost depends on those, not on
 // the spans around the calls. CAIRN_SCALE_DIR keeps the database.
 func TestScaleDashboard(t *testing.T) {
-	if os.Getenv("CAIRN_SCALE") != "1" {
-		t.Skip("set CAIRN_SCALE=1 to run (writes 1M generation spans, a few minutes)")
-	}
-	n := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("CAIRN_SCALE_GENERATIONS")); err == nil && v > 0 {
-		n = v
-	}
-	dir := os.Getenv("CAIRN_SCALE_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
+	s, n := openScaleStore(t, "CAIRN_SCALE_GENERATIONS")
 	ctx := context.Background()
-	s, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	end := time.Now()
 	first := end.Add(-7 * 24 * time.Hour).UnixNano()
 	gap := int64(7*24*time.Hour) / int64(n)
@@ -339,23 +333,8 @@ func TestScaleDashboard(t *testing.T) {
 // recent batches overlap in start time, and a document's arrival order says little about its
 // trace's start. It then measures p50/p99 of each trace search.
 func TestScaleLive(t *testing.T) {
-	if os.Getenv("CAIRN_SCALE") != "1" {
-		t.Skip("set CAIRN_SCALE=1 to run (writes 1M spans, a few minutes)")
-	}
-	n := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("CAIRN_SCALE_SPANS")); err == nil && v > 0 {
-		n = v
-	}
-	dir := os.Getenv("CAIRN_SCALE_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-	}
+	s, n := openScaleStore(t, "CAIRN_SCALE_SPANS")
 	ctx := context.Background()
-	s, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	const batchSpans = 752
 	batches := (n + batchSpans - 1) / batchSpans
 	end := time.Now()
