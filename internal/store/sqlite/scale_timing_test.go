@@ -121,24 +121,7 @@ func TestScale1M(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	fmt.Fprintf(&out, "\nqueries at %d spans (%d runs each, after one warm-up run):\n%-22s %10s %10s %10s %8s\n",
 		st.Spans, 200, "query", "p50 ms", "p99 ms", "max ms", "results")
-	row := func(name string, runs int, f func() (int, error)) {
-		if _, err := f(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		d := make([]time.Duration, 0, runs)
-		res := 0
-		for range runs {
-			t0 := time.Now()
-			k, err := f()
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			d = append(d, time.Since(t0))
-			res = k
-		}
-		slices.Sort(d)
-		fmt.Fprintf(&out, "%-22s %10.2f %10.2f %10.2f %8d\n", name, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[len(d)-1]), res)
-	}
+	row := func(name string, runs int, f func() (int, error)) { timeQuery(t, &out, name, runs, f) }
 	row("GetTrace", 2000, func() (int, error) {
 		tr, err := s.GetTrace(ctx, ids[rng.IntN(len(ids))])
 		if err != nil {
