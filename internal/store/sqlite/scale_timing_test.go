@@ -121,7 +121,7 @@ func TestScale1M(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	fmt.Fprintf(&out, "\nqueries at %d spans (%d runs each, after one warm-up run):\n%-22s %10s %10s %10s %8s\n",
 		st.Spans, 200, "query", "p50 ms", "p99 ms", "max ms", "results")
-	row := func(name string, runs int, f func() (int, error)) { timeQuery(t, &out, name, runs, f) }
+	row := func(name string, runs int, f func() (int, error)) { timeQuery(t, &out, 22, name, runs, f) }
 	row("GetTrace", 2000, func() (int, error) {
 		tr, err := s.GetTrace(ctx, ids[rng.IntN(len(ids))])
 		if err != nil {
@@ -253,24 +253,7 @@ func TestScaleDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Fprintf(&out, "%-34s %10s %10s %10s %8s\n", "query", "p50 ms", "p99 ms", "max ms", "groups")
-	row := func(name string, runs int, f func() (int, error)) {
-		if _, err := f(); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		d := make([]time.Duration, 0, runs)
-		res := 0
-		for range runs {
-			t0 := time.Now()
-			k, err := f()
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			d = append(d, time.Since(t0))
-			res = k
-		}
-		slices.Sort(d)
-		fmt.Fprintf(&out, "%-34s %10.2f %10.2f %10.2f %8d\n", name, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[len(d)-1]), res)
-	}
+	row := func(name string, runs int, f func() (int, error)) { timeQuery(t, &out, 34, name, runs, f) }
 	hour := end.Truncate(time.Hour)
 	for _, c := range []struct {
 		name string
@@ -345,18 +328,18 @@ func TestScaleLive(t *testing.T) {
 		time.Since(t0).Round(time.Second), float64(st.Spans)/time.Since(t0).Seconds())
 	fmt.Fprintf(&out, "%-22s %10s %10s %10s %8s\n", "query", "p50 ms", "p99 ms", "max ms", "results")
 	for _, c := range searchCases(end) {
-		timeQuery(t, &out, "search "+c.name, 200, func() (int, error) {
+		timeQuery(t, &out, 22, "search "+c.name, 200, func() (int, error) {
 			p, err := s.SearchTraces(ctx, c.q)
 			return len(p.Traces), err
 		})
 	}
 	for _, limit := range []int{50, 200} {
-		timeQuery(t, &out, fmt.Sprintf("search q=common l=%d", limit), 200, func() (int, error) {
+		timeQuery(t, &out, 22, fmt.Sprintf("search q=common l=%d", limit), 200, func() (int, error) {
 			p, err := s.SearchTraces(ctx, store.TraceQuery{Text: "waterfall", Limit: limit})
 			return len(p.Traces), err
 		})
 	}
-	timeQuery(t, &out, "search q=common p2", 200, func() (int, error) {
+	timeQuery(t, &out, 22, "search q=common p2", 200, func() (int, error) {
 		p, err := s.SearchTraces(ctx, store.TraceQuery{Text: "waterfall", Limit: 50})
 		if err != nil || p.NextCursor == "" {
 			return 0, err
@@ -377,8 +360,8 @@ func liveTimes(spans []*telemetry.Span, end, dur int64) {
 }
 
 // timeQuery runs f once to warm up, then runs times, and adds a row of its p50, p99 and
-// maximum latency to out.
-func timeQuery(t *testing.T, out *strings.Builder, name string, runs int, f func() (int, error)) {
+// maximum latency to out, the name padded to width.
+func timeQuery(t *testing.T, out *strings.Builder, width int, name string, runs int, f func() (int, error)) {
 	t.Helper()
 	if _, err := f(); err != nil {
 		t.Fatalf("%s: %v", name, err)
@@ -395,5 +378,5 @@ func timeQuery(t *testing.T, out *strings.Builder, name string, runs int, f func
 		res = k
 	}
 	slices.Sort(d)
-	fmt.Fprintf(out, "%-22s %10.2f %10.2f %10.2f %8d\n", name, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[len(d)-1]), res)
+	fmt.Fprintf(out, "%-*s %10.2f %10.2f %10.2f %8d\n", width, name, ms(pct(d, 50)), ms(pct(d, 99)), ms(d[len(d)-1]), res)
 }
