@@ -101,7 +101,8 @@ type itemError struct {
 }
 
 // serveTrack answers: 200 when every envelope is stored; 206 with a 400 (not retryable) error
-// per invalid envelope when some are, the valid ones stored; 400 for an unreadable body; 413
+// per invalid envelope when some are, the valid ones stored; 401 without the ingest token
+// (Options.IngestToken); 400 for an unreadable body; 413
 // past the size limit; 415 for an encoding other than gzip; 429 with Retry-After when the
 // server's memory budget for request bodies is spent, and 429 or 503 with Retry-After when the
 // consumer cannot take the batch (all retryable, nothing acknowledged).
@@ -115,15 +116,16 @@ func (h *Handler) serveTrack(w http.ResponseWriter, r *http.Request) {
 	size := len(body.Bytes())
 	res, err := Decode(body.Bytes(), r.Header.Get("Content-Type"))
 	body.Release() // the result holds no reference to the body
-	if err != nil && (bearer || !h.opts.IngestToken.IsSet()) {
-		h.logger.Debug("breeze: undecodable body", "bytes", size, "err", err)
-		writeFailure(w, http.StatusBadRequest, err.Error(), 0)
-		return
-	}
 	if h.opts.IngestToken.IsSet() && !bearer && (err != nil || !h.keysMatch(res)) {
+		// Checked before the decode error, so that a stranger learns nothing about the body.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cairn-ingest"`)
 		writeFailure(w, http.StatusUnauthorized, "missing or wrong instrumentation key: this server has an ingest token; "+
 			"use it as the connection string's InstrumentationKey (or send Authorization: Bearer <token>)", 0)
+		return
+	}
+	if err != nil {
+		h.logger.Debug("breeze: undecodable body", "bytes", size, "err", err)
+		writeFailure(w, http.StatusBadRequest, err.Error(), 0)
 		return
 	}
 	if res.Batch.Len() > 0 {
