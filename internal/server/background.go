@@ -65,7 +65,7 @@ func (s *Server) printBanner(out io.Writer) {
 			caFile = s.cfg.TLSCert
 		}
 		fmt.Fprintf(out, "  Application Insights over TLS on %s.\n", s.TLSAddr())
-		fmt.Fprint(out, indent(tlsStartup(s.TLSAddr(), caFile)))
+		fmt.Fprint(out, indent(tlsutil.StartupText(s.connectionString(), caFile)))
 	} else {
 		fmt.Fprintf(out, "  Application Insights (plain HTTP; add --tls-addr 127.0.0.1:4319 for the JS exporter):\n")
 		fmt.Fprintf(out, "    export APPLICATIONINSIGHTS_CONNECTION_STRING=%q\n", s.connectionString())
@@ -83,9 +83,6 @@ func dialable(addr string) string {
 	}
 	return net.JoinHostPort(host, port)
 }
-
-// tlsStartup is tlsutil.StartupText for the banner.
-func tlsStartup(addr, caFile string) string { return tlsutil.StartupText(addr, caFile) }
 
 // indent prefixes every line with four spaces.
 func indent(s string) string {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -82,17 +81,15 @@ func newHTTPServer(h http.Handler) *http.Server {
 // listener when there is one (the JS exporter only speaks https), else plain HTTP. With an
 // ingest token the key is a placeholder for it: the token itself is never printed or served.
 func (s *Server) connectionString() string {
-	var cs string
+	endpoint := "http://" + dialable(s.HTTPAddr()) + "/"
 	if s.tlsLn != nil {
-		cs = tlsutil.ConnectionString(s.TLSAddr())
-	} else {
-		endpoint := "http://" + dialable(s.HTTPAddr()) + "/"
-		cs = "InstrumentationKey=" + tlsutil.InstrumentationKey + ";IngestionEndpoint=" + endpoint + ";LiveEndpoint=" + endpoint
+		endpoint = "https://" + dialable(s.TLSAddr()) + "/"
 	}
+	key := tlsutil.InstrumentationKey
 	if s.cfg.IngestToken != "" {
-		cs = strings.Replace(cs, "InstrumentationKey="+tlsutil.InstrumentationKey, "InstrumentationKey=<ingest-token>", 1)
+		key = "<ingest-token>"
 	}
-	return cs
+	return tlsutil.ConnectionStringFor(endpoint, key)
 }
 
 // requireIngestToken checks the OTLP bearer token when one is configured, before the body is

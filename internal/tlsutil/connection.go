@@ -14,8 +14,13 @@ const InstrumentationKey = "00000000-0000-0000-0000-000000000000"
 // TLS listener on addr (host:port; an unspecified host becomes 127.0.0.1). LiveEndpoint points
 // there too, so Live Metrics pings stay local (Cairn answers "not subscribed").
 func ConnectionString(addr string) string {
-	endpoint := "https://" + dialAddr(addr) + "/"
-	return fmt.Sprintf("InstrumentationKey=%s;IngestionEndpoint=%s;LiveEndpoint=%s", InstrumentationKey, endpoint, endpoint)
+	return ConnectionStringFor("https://"+dialAddr(addr)+"/", InstrumentationKey)
+}
+
+// ConnectionStringFor returns the connection string that sends exporters to endpoint (a base
+// URL ending in "/", for ingestion and Live Metrics) with the instrumentation key key.
+func ConnectionStringFor(endpoint, key string) string {
+	return fmt.Sprintf("InstrumentationKey=%s;IngestionEndpoint=%s;LiveEndpoint=%s", key, endpoint, endpoint)
 }
 
 // dialAddr turns a listen address into one a local client can dial.
@@ -31,11 +36,11 @@ func dialAddr(addr string) string {
 }
 
 // StartupText is what Cairn prints at start for Application Insights users: the connection
-// string, and the variables that make Node and Python trust the local CA in caFile.
-func StartupText(addr, caFile string) string {
+// string connStr, and the variables that make Node and Python trust the local CA in caFile.
+func StartupText(connStr, caFile string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Azure Monitor / Application Insights exporters: set\n")
-	fmt.Fprintf(&b, "  export APPLICATIONINSIGHTS_CONNECTION_STRING=%q\n", ConnectionString(addr))
+	fmt.Fprintf(&b, "  export APPLICATIONINSIGHTS_CONNECTION_STRING=%q\n", connStr)
 	fmt.Fprintf(&b, "and trust Cairn's local CA (%s):\n", caFile)
 	fmt.Fprintf(&b, "  export NODE_EXTRA_CA_CERTS=%q   # Node.js (adds to the default CAs)\n", caFile)
 	fmt.Fprintf(&b, "  export REQUESTS_CA_BUNDLE=%q    # Python exporter (requests)\n", caFile)

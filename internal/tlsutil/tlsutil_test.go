@@ -182,7 +182,11 @@ func TestStartupText(t *testing.T) {
 	f("[::]:4319", "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:4319/;LiveEndpoint=https://127.0.0.1:4319/")
 	f("[::1]:4319", "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://[::1]:4319/;LiveEndpoint=https://[::1]:4319/")
 
-	text := StartupText("127.0.0.1:4319", "/data/tls/ca.pem")
+	if got, want := ConnectionStringFor("http://127.0.0.1:4318/", "<ingest-token>"),
+		"InstrumentationKey=<ingest-token>;IngestionEndpoint=http://127.0.0.1:4318/;LiveEndpoint=http://127.0.0.1:4318/"; got != want {
+		t.Errorf("ConnectionStringFor = %q, want %q", got, want)
+	}
+	text := StartupText(ConnectionString("127.0.0.1:4319"), "/data/tls/ca.pem")
 	for _, want := range []string{
 		"IngestionEndpoint=https://127.0.0.1:4319/",
 		`export NODE_EXTRA_CA_CERTS="/data/tls/ca.pem"`,

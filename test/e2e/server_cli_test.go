@@ -128,7 +128,7 @@ func promMetricsText(t *testing.T, p *cairnProc, token string) string {
 // UNAUTHENTICATED; with it, the SDK's exporters deliver.
 func TestIngestToken(t *testing.T) {
 	t.Parallel()
-	p := startServer(t, "", "--ingest-token", "in-9", "--max-body", "1MiB")
+	p := startServer(t, "", "--ingest-token", "in-9", "--max-body", "1MiB", "--tls-addr", freeAddr(t))
 	body := mustMarshal(t, pbTraces("ingest", pbSpan(newTraceID(), newSpanID(), nil, "refused", time.Now(), time.Millisecond)))
 	for _, path := range []string{"/v1/traces", "/v1/logs", "/v1/metrics"} {
 		for _, auth := range []string{"", "Bearer wrong", "in-9", "Bearer in-9x"} {
@@ -204,8 +204,8 @@ func TestIngestToken(t *testing.T) {
 	if !strings.Contains(info.ConnectionString, "InstrumentationKey=<ingest-token>;") || strings.Contains(info.ConnectionString, "in-9") {
 		t.Errorf("/api/v1/info connection string %q: want the <ingest-token> placeholder, never the token", info.ConnectionString)
 	}
-	if strings.Contains(p.Output(), "in-9") {
-		t.Errorf("the server printed its ingest token:\n%s", p.Output())
+	if out := p.Output(); strings.Contains(out, "in-9") || !strings.Contains(out, "InstrumentationKey=<ingest-token>;IngestionEndpoint=https://") {
+		t.Errorf("the server printed its ingest token, or no TLS connection string with the placeholder:\n%s", out)
 	}
 
 	// The raw requests with the token, then the SDK exporters configured as the banner says.
