@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"time"
 
@@ -73,16 +72,7 @@ func (s *Server) printBanner(out io.Writer) {
 }
 
 // dialable turns a listen address into one a local client can dial (0.0.0.0 → 127.0.0.1).
-func dialable(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
-}
+func dialable(addr string) string { return tlsutil.DialAddr(addr) }
 
 // indent prefixes every line with four spaces.
 func indent(s string) string {

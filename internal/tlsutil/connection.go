@@ -14,7 +14,7 @@ const InstrumentationKey = "00000000-0000-0000-0000-000000000000"
 // TLS listener on addr (host:port; an unspecified host becomes 127.0.0.1). LiveEndpoint points
 // there too, so Live Metrics pings stay local (Cairn answers "not subscribed").
 func ConnectionString(addr string) string {
-	return ConnectionStringFor("https://"+dialAddr(addr)+"/", InstrumentationKey)
+	return ConnectionStringFor("https://"+DialAddr(addr)+"/", InstrumentationKey)
 }
 
 // ConnectionStringFor returns the connection string that sends exporters to endpoint (a base
@@ -23,8 +23,9 @@ func ConnectionStringFor(endpoint, key string) string {
 	return fmt.Sprintf("InstrumentationKey=%s;IngestionEndpoint=%s;LiveEndpoint=%s", key, endpoint, endpoint)
 }
 
-// dialAddr turns a listen address into one a local client can dial.
-func dialAddr(addr string) string {
+// DialAddr turns a listen address into one a local client can dial (an unspecified host,
+// 0.0.0.0 or ::, becomes 127.0.0.1).
+func DialAddr(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return addr

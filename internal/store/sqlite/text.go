@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/cairn-dev/cairn/internal/telemetry"
 )
@@ -26,18 +24,13 @@ const (
 func (w *writeTx) boundText() error {
 	// Documents waiting for traces this transaction touched, which may now have a summary. A
 	// trace new in this transaction has none.
-	var b strings.Builder
-	b.WriteByte('[')
+	var touched []int64
 	for _, ref := range w.seqs {
 		if !ref.isNew {
-			if b.Len() > 1 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(ref.seq, 10))
+			touched = append(touched, ref.seq)
 		}
 	}
-	if b.Len() > 1 {
-		b.WriteByte(']')
+	if len(touched) > 0 {
 		var pending bool
 		st, err := w.stmt("any_pending")
 		if err != nil {
@@ -47,10 +40,11 @@ func (w *writeTx) boundText() error {
 			return fmt.Errorf("any_pending: %w", err)
 		}
 		if pending {
-			if _, err := w.exec("bound_pending", b.String()); err != nil {
+			seqs := jsonInts(touched)
+			if _, err := w.exec("bound_pending", seqs); err != nil {
 				return err
 			}
-			if _, err := w.exec("delete_bound_pending", b.String()); err != nil {
+			if _, err := w.exec("delete_bound_pending", seqs); err != nil {
 				return err
 			}
 		}
