@@ -102,6 +102,25 @@ func (m *selfMetrics) watchWAL(st *sqlite.Store) {
 			func() float64 { return float64(c.PausedNanos.Load()) / 1e9 }))
 }
 
+// watchTextIndex exports the full-text indexer's backlog.
+func (m *selfMetrics) watchTextIndex(st *sqlite.Store) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_text_index_queue_bytes",
+			Help: "Words stored and waiting for the full-text indexer (ingest waits past 32 MiB)."},
+			func() float64 { return float64(st.TextIndex().QueuedBytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_text_index_lag_documents",
+			Help: "Documents stored and not yet searchable by text."},
+			func() float64 { return float64(st.TextIndex().LagDocuments) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_text_index_failing",
+			Help: "1 while the full-text indexer's transactions fail (see the log; it retries every second)."},
+			func() float64 {
+				if st.TextIndex().Failing {
+					return 1
+				}
+				return 0
+			}))
+}
+
 // handler serves the registry in the Prometheus text format.
 func (m *selfMetrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})

@@ -64,13 +64,14 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (_ *Server, err e
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
-	if s.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir), sqlite.Options{}); err != nil {
+	if s.store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir), sqlite.Options{Logger: logger}); err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
 	}
 	s.metrics = newSelfMetrics(cfg.Version, s.store)
 	s.pipe = pipeline.New(s.store, pipeline.Options{QueueItems: cfg.QueueItems}, s.metrics, logger)
 	s.metrics.watchQueue(s.pipe)
 	s.metrics.watchWAL(s.store)
+	s.metrics.watchTextIndex(s.store)
 	if err := s.listen(); err != nil {
 		return nil, err
 	}

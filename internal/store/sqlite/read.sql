@@ -75,3 +75,18 @@ SELECT max(block) FROM fts_blocks INDEXED BY fts_blocks_start WHERE max_start >=
 -- name: text_block_bounds
 -- The bound (fts_blocks) of each block in the JSON array ?1 that has one.
 SELECT block, max_start FROM fts_blocks WHERE block IN (SELECT value FROM json_each(?1));
+
+-- name: trace_id_of_seq
+-- The trace id of a sequence number: from its summary, or, for a trace that has only log
+-- records so far, from its pending text documents (the full-text catch-up, textcatchup.go).
+SELECT trace_id FROM traces WHERE seq = ?1
+UNION ALL SELECT trace_id FROM fts_pending WHERE seq = ?1 LIMIT 1;
+
+-- name: doc_range
+SELECT id, seq, coalesce(src, 0) FROM fts_docs WHERE id > ? AND id <= ? ORDER BY id LIMIT ?;
+
+-- name: span_data
+SELECT data FROM spans WHERE id = ?;
+
+-- name: log_data
+SELECT data FROM logs WHERE id = ?;

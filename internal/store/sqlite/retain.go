@@ -183,8 +183,10 @@ func (s *Store) deleteTraceChunk(ctx context.Context, cutoff int64, res *store.R
 		}
 		var spans, logs int64
 		for _, o := range ids {
-			for _, name := range []string{"delete_trace_spans", "delete_trace_logs", "delete_trace_fts",
-				"delete_trace_fts_docs", "delete_trace", "delete_trace_id"} {
+			if err := w.deleteDocs("delete_trace_fts_docs", o.seq); err != nil {
+				return err
+			}
+			for _, name := range []string{"delete_trace_spans", "delete_trace_logs", "delete_trace", "delete_trace_id"} {
 				var arg any = o.seq
 				if name == "delete_trace_logs" || name == "delete_trace_id" {
 					arg = o.id
@@ -242,8 +244,7 @@ func (s *Store) inWriteTx(ctx context.Context, f func(w *writeTx) error) error {
 		w.rollback()
 		return fmt.Errorf("retention: %w", err)
 	}
-	if err := w.tx.Commit(); err != nil {
-		w.forgetCaches()
+	if err := w.commit(); err != nil {
 		return fmt.Errorf("commit retention: %w", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
--- Cairn SQLite schema, version 4 (PRAGMA user_version; see schemaVersion in store.go).
+-- Cairn SQLite schema, version 5 (PRAGMA user_version; see schemaVersion in store.go).
 -- Layout: compact promoted columns for search beside a zstd-compressed blob ("data") read only
 -- to show an item. Secondary indexes are kept to the minimum the reads need: every index costs
 -- ingest speed.
@@ -69,13 +69,13 @@ CREATE TABLE traces (
 CREATE INDEX traces_start ON traces (start_ns, trace_id);
 CREATE INDEX traces_session ON traces (session, start_ns) WHERE session <> '';
 
--- Full text over generation content and log bodies. Contentless: the text lives in the blobs.
--- Only distinct words are indexed (detail=none keeps no positions or counts anyway). The fts
--- rowid is a document id in arrival order; fts_docs maps it to its trace.
-CREATE VIRTUAL TABLE fts USING fts5 (body, content = '', contentless_delete = 1, detail = none);
+-- Full text over generation content and log bodies: the index itself (fts) is in text.db
+-- (text.sql, textindex.go). A document is the distinct words of one span's or log record's
+-- content; its id is the fts rowid, in arrival order, and fts_docs maps it to its trace.
 CREATE TABLE fts_docs (
   id  INTEGER PRIMARY KEY, -- fts rowid
-  seq INTEGER NOT NULL     -- trace_ids.seq
+  seq INTEGER NOT NULL,    -- trace_ids.seq
+  src INTEGER              -- spans.id (> 0) or -logs.id (< 0) of its content; NULL before version 5
 );
 CREATE INDEX fts_docs_seq ON fts_docs (seq);
 -- Text search walks matching documents newest first (search.go). Per block of 64 documents

@@ -1,6 +1,7 @@
 // Package sqlite is Cairn's embedded default store: one SQLite file (dir/cairn.db) in WAL mode,
 // written by one connection in batched transactions and read by a pool of read-only
-// connections in parallel.
+// connections in parallel, and the full-text index in a second file (dir/text.db) written by
+// its own goroutine (textindex.go).
 //
 // Layout: spans, logs and metric points keep a few compact promoted columns for searching beside
 // a zstd-compressed blob (see blob.go and compress) read only to show an item. Resources are stored once in a
@@ -22,10 +23,12 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,7 +49,10 @@ import (
 // Version 4: GenAI rollups are hour rows packing their minutes, and text search keeps bounds
 // per block of documents (fts_blocks, fts_pending). upgradeTables converts a version 2 or 3
 // file in place.
-const schemaVersion = 4
+//
+// Version 5: the full-text index (fts) moved to text.db. The upgrade drops it from cairn.db;
+// the indexer then rebuilds text.db from the stored content.
+const schemaVersion = 5
 
 // pageSize is the page size of new databases.
 var pageSize = 4096
@@ -61,6 +67,8 @@ type Options struct {
 	// CacheMB is the page cache of the writer connection in MiB; default 64. Each reader gets a
 	// quarter of it.
 	CacheMB int
+	// Logger receives the full-text indexer's progress and failures; nil discards them.
+	Logger *slog.Logger
 }
 
 // Store is the SQLite backend. It implements store.Store.
@@ -79,6 +87,7 @@ type Store struct {
 	cumulated map[string]cumul     // last cumulative gen_ai metric point per series (rollups)
 	lastSeq   int64                // highest trace_ids.seq assigned
 	lastDoc   int64                // highest fts document id assigned
+	lastSpan  int64                // highest spans.id assigned
 	stmts     map[string]*sql.Stmt // write statements, prepared once on the writer connection
 
 	resMu    sync.Mutex
@@ -93,6 +102,9 @@ type Store struct {
 	ckptStat CheckpointStats
 	// pageBytes is the database's page size.
 	pageBytes int64
+
+	// text is the full-text index and its goroutine.
+	text *textIndex
 }
 
 // CheckpointStats counts the checkpointer's work, for self-metrics.
@@ -118,7 +130,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	path := filepath.Join(dir, "cairn.db")
+	textPath := filepath.Join(dir, "text.db")
 	s := &Store{
 		path:      path,
 		knownRes:  make(map[int64]bool),
@@ -134,20 +150,24 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err := drv.RegisterDeterministicScalarFunction("cairn_attr", 3, s.attrMatch); err != nil {
 		return nil, fmt.Errorf("register SQL function: %w", err)
 	}
-	if s.w, err = openDB(drv, path, opts.CacheMB, false, 10000); err != nil {
+	if s.w, err = openDB(drv, path, "", opts.CacheMB, false, 10000); err != nil {
 		return nil, err
 	}
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, textPath); err != nil {
 		s.w.Close()
 		return nil, err
 	}
 	if err := s.w.QueryRowContext(ctx, q("max_seq")).Scan(&s.lastSeq); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("read trace sequence of %s: %w", path, err)
+	}
+	if err := s.w.QueryRowContext(ctx, q("max_span")).Scan(&s.lastSpan); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("read span sequence of %s: %w", path, err)
 	}
 	if err := s.w.QueryRowContext(ctx, q("max_doc")).Scan(&s.lastDoc); err != nil {
 		s.w.Close()
@@ -161,8 +181,16 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if s.r, err = openDB(drv, path, max(opts.CacheMB/4, 8), true, 10000); err != nil {
-		s.w.Close()
+	text, indexed, err := openTextIndex(ctx, drv, textPath, opts.Logger)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.text = text
+	// Document ids are never reused, even those of documents deleted since they were indexed.
+	s.lastDoc = max(s.lastDoc, indexed)
+	if s.r, err = openDB(drv, path, textPath, max(opts.CacheMB/4, 8), true, 10000); err != nil {
+		s.Close()
 		return nil, err
 	}
 	s.r.SetMaxOpenConns(opts.ReadConns)
@@ -170,7 +198,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s.r.SetConnMaxIdleTime(0)
 	s.r.SetConnMaxLifetime(0)
 	// The checkpointer waits only briefly for readers: it may hold up the writer meanwhile.
-	if s.ckpt, err = openDB(drv, path, 1, false, ckptBusyMillis); err != nil {
+	if s.ckpt, err = openDB(drv, path, "", 1, false, ckptBusyMillis); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -190,12 +218,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("zstd decoder: %w", err)
 	}
+	s.text.start(indexed, s.lastDoc, s.docWords, s.docRange)
 	return s, nil
 }
 
-// openDB opens a pool on path. WAL with synchronous=NORMAL: a committed transaction survives a
-// process crash (kill -9); only an OS crash or power loss can lose the last transactions.
-func openDB(drv *sqlite.Driver, path string, cacheMB int, readOnly bool, busyMillis int) (*sql.DB, error) {
+// openDB opens a pool on path; attach, when set, is a second file every connection attaches
+// as "text". WAL with synchronous=NORMAL: a committed transaction survives a process crash
+// (kill -9); only an OS crash or power loss can lose the last transactions.
+func openDB(drv *sqlite.Driver, path, attach string, cacheMB int, readOnly bool, busyMillis int) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyMillis))
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -210,23 +240,50 @@ func openDB(drv *sqlite.Driver, path string, cacheMB int, readOnly bool, busyMil
 		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Set("_txlock", "immediate")
 	}
-	return sql.OpenDB(connector{drv, "file:" + path + "?" + q.Encode()}), nil
+	return sql.OpenDB(connector{drv, "file:" + path + "?" + q.Encode(), attach, cacheMB}), nil
 }
 
 // connector opens connections of one store's driver.
 type connector struct {
-	drv *sqlite.Driver
-	dsn string
+	drv     *sqlite.Driver
+	dsn     string
+	attach  string
+	cacheMB int
 }
 
-func (c connector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
-func (c connector) Driver() driver.Driver                        { return c.drv }
+// Connect opens a connection and attaches c.attach. (A writer must not attach: BEGIN
+// IMMEDIATE takes the write lock of every attached file.)
+func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil || c.attach == "" {
+		return conn, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("attach %s: the SQLite driver's connection cannot execute statements", c.attach)
+	}
+	for _, stmt := range []string{"ATTACH DATABASE ? AS text", fmt.Sprintf("PRAGMA text.cache_size = -%d", c.cacheMB*1024)} {
+		var args []driver.NamedValue
+		if strings.HasPrefix(stmt, "ATTACH") {
+			args = []driver.NamedValue{{Ordinal: 1, Value: c.attach}}
+		}
+		if _, err := ex.ExecContext(ctx, stmt, args); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("attach %s: %w", c.attach, err)
+		}
+	}
+	return conn, nil
+}
+
+func (c connector) Driver() driver.Driver { return c.drv }
 
 // sqliteFuncCtx is the context argument of SQL functions.
 type sqliteFuncCtx = sqlite.FunctionContext
 
-// migrate creates the schema in a new file and refuses a file from a newer Cairn.
-func (s *Store) migrate(ctx context.Context) error {
+// migrate creates the schema in a new file, upgrades an older one and refuses a file from a
+// newer Cairn. textPath is the full-text index, deleted when an upgrade changes what it holds.
+func (s *Store) migrate(ctx context.Context, textPath string) error {
 	var v int
 	if err := s.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("read schema version of %s (is it a SQLite database?): %w", s.path, err)
@@ -234,7 +291,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	switch {
 	case v == schemaVersion:
 		return nil
-	case v == 2 || v == 3:
+	case v >= 2 && v < schemaVersion:
+		if err := removeDB(textPath); err != nil {
+			return err
+		}
 		return s.upgradeTables(ctx, v)
 	case v > schemaVersion:
 		return fmt.Errorf("%s has schema version %d but this Cairn knows only up to %d: upgrade Cairn, or use another data directory",
@@ -281,9 +341,23 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close releases both pools. A WAL checkpoint on close folds the log back into the file.
+// removeDB deletes a SQLite file with its WAL and shared-memory index.
+func removeDB(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// Close indexes the documents queued for the full-text index and releases the pools. A WAL
+// checkpoint on close folds the log back into the file.
 func (s *Store) Close() error {
 	var errs []error
+	if s.text != nil {
+		errs = append(errs, s.text.close())
+	}
 	if s.ckptStop != nil {
 		s.ckptStop()
 		<-s.ckptDone

@@ -95,8 +95,10 @@ func (w *writeTx) boundText() error {
 // retainText deletes the documents of traces that have no summary and no log record left
 // (their log records were deleted by age), and the bounds of blocks left empty.
 func (w *writeTx) retainText() error {
-	for _, name := range []string{"delete_orphan_fts", "delete_orphan_fts_docs", "delete_orphan_pending",
-		"delete_old_fts_blocks"} {
+	if err := w.deleteDocs("delete_orphan_fts_docs"); err != nil {
+		return err
+	}
+	for _, name := range []string{"delete_orphan_pending", "delete_old_fts_blocks"} {
 		if _, err := w.exec(name); err != nil {
 			return err
 		}

@@ -13,9 +13,11 @@ var upgradeSQL string
 
 var upgradeQueries = mustParseQueries(upgradeSQL)
 
-// upgradeTables brings a schema version 2 or 3 file to version 4 in one transaction: per-minute
-// GenAI rollup rows become hour rows (rollup.go), and the text search bounds (text.go) are
-// computed for the documents already indexed.
+// upgradeTables brings a schema version 2, 3 or 4 file to version 5 in one transaction. From 2
+// or 3: per-minute GenAI rollup rows become hour rows (rollup.go), and the text search bounds
+// (text.go) are computed for the documents already indexed. Every upgrade drops the full-text
+// index from cairn.db: it lives in text.db since version 5, where the indexer rebuilds it from
+// the stored content after Open (the caller removed any old text.db).
 func (s *Store) upgradeTables(ctx context.Context, from int) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -31,6 +33,18 @@ func (s *Store) upgradeTables(ctx context.Context, from int) error {
 	if !current {
 		if err := upgradeTx(ctx, tx); err != nil {
 			return fmt.Errorf("upgrade %s from schema version %d: %w", s.path, from, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS fts"); err != nil {
+		return fmt.Errorf("upgrade %s: drop the full-text index: %w", s.path, err)
+	}
+	var hasSrc bool
+	if err := tx.QueryRowContext(ctx, upgradeQueries["has fts_docs.src"]).Scan(&hasSrc); err != nil {
+		return fmt.Errorf("inspect %s: %w", s.path, err)
+	}
+	if !hasSrc {
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE fts_docs ADD COLUMN src INTEGER"); err != nil {
+			return fmt.Errorf("upgrade %s: add fts_docs.src: %w", s.path, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {

@@ -1,6 +1,9 @@
 -- Upgrade of a schema version 2 or 3 file to version 4 (upgrade.go): statements run in order,
 -- in one transaction. The new tables are as in schema.sql.
 
+-- name: has fts_docs.src
+SELECT EXISTS (SELECT 1 FROM pragma_table_info('fts_docs') WHERE name = 'src');
+
 -- name: has version 4 tables
 SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'genai_groups');
 

@@ -28,6 +28,9 @@ const version3Rollups = `CREATE TABLE genai_rollups (
   PRIMARY KEY (minute_ns, service, operation, model, provider, source)
 ) WITHOUT ROWID`
 
+// version4Text is the full-text index of schema versions 2 to 4, in cairn.db.
+const version4Text = `CREATE VIRTUAL TABLE fts USING fts5 (body, content = '', contentless_delete = 1, detail = none)`
+
 // TestUpgradeFromVersion3 turns a store back into the version 3 layout (minute rollups, no text
 // bounds), reopens it, and checks the upgraded store answers as before.
 func TestUpgradeFromVersion3(t *testing.T) {
@@ -78,7 +81,7 @@ func TestUpgradeFromVersion3(t *testing.T) {
 		r.h[histBucket(float64(c.dur)/1e6)]++
 	}
 	for _, stmt := range []string{"DROP TABLE genai_rollups", "DROP TABLE genai_groups", "DROP TABLE fts_blocks",
-		"DROP TABLE fts_pending", version3Rollups} {
+		"DROP TABLE fts_pending", version3Rollups, version4Text, "ALTER TABLE fts_docs DROP COLUMN src"} {
 		if _, err := s.w.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
@@ -123,6 +126,11 @@ func TestUpgradeFromVersion3(t *testing.T) {
 	}
 	if d := diffModels(ms, expectModels(calls, base, base+6*hourNs)); d != "" {
 		t.Errorf("Models after upgrade: %s", d)
+	}
+	// The upgrade moved the full-text index to text.db, which the indexer rebuilds from the
+	// stored content.
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
 	}
 	for i, q := range searches {
 		if got := fmt.Sprint(allPages(t, s, q, 9)); got != before[i] {

@@ -23,7 +23,8 @@ type opKey struct {
 const maxKnown = 100_000
 
 // Write commits every item of b in one transaction, or nothing. Spans already stored (same trace
-// and span id) are ignored and not counted again.
+// and span id) are ignored and not counted again. Unlike WritePrepared, it returns only once
+// the batch's content is in the full-text index too, so a search right after it finds it.
 func (s *Store) Write(ctx context.Context, b *telemetry.Batch) error {
 	if b == nil || b.Len() == 0 {
 		return ctx.Err()
@@ -31,7 +32,20 @@ func (s *Store) Write(ctx context.Context, b *telemetry.Batch) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write batch of %d items: %w", b.Len(), err)
 	}
-	return s.writePrepared(ctx, []*prepared{s.prepare(b, true)})
+	lastDoc, err := s.writePrepared(ctx, []*prepared{s.prepare(b, true)})
+	if err != nil {
+		return err
+	}
+	return s.text.waitIndexed(ctx, lastDoc)
+}
+
+// WaitIndexed returns once every document committed so far is in the full-text index (the
+// write pipeline's WritePrepared does not wait for it).
+func (s *Store) WaitIndexed(ctx context.Context) error {
+	s.wmu.Lock()
+	lastDoc := s.lastDoc
+	s.wmu.Unlock()
+	return s.text.waitIndexed(ctx, lastDoc)
 }
 
 // WritePrepared commits batches made ready by Prepare in one transaction, or nothing: the
@@ -46,41 +60,47 @@ func (s *Store) WritePrepared(ctx context.Context, batches []any) error {
 		}
 		ps = append(ps, p)
 	}
-	return s.writePrepared(ctx, ps)
+	_, err := s.writePrepared(ctx, ps)
+	return err
 }
 
-func (s *Store) writePrepared(ctx context.Context, ps []*prepared) error {
+// writePrepared commits ps in one transaction and hands their text to the full-text indexer.
+// It returns the highest document id assigned so far.
+func (s *Store) writePrepared(ctx context.Context, ps []*prepared) (int64, error) {
 	var spans, logs, points int
 	for _, p := range ps {
 		spans, logs, points = spans+len(p.spans), logs+len(p.logs), points+len(p.metrics)
 	}
 	items := spans + logs + points
 	if items == 0 {
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("write batch of %d items: %w", items, err)
+		return 0, fmt.Errorf("write batch of %d items: %w", items, err)
+	}
+	// Backpressure from the indexer, before taking the lock that Retain and the checkpointer
+	// also need.
+	if err := s.text.waitRoom(ctx); err != nil {
+		return 0, fmt.Errorf("write batch of %d items: %w", items, err)
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	w, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin write of %d items: %w", items, err)
+		return 0, fmt.Errorf("begin write of %d items: %w", items, err)
 	}
 	if err := w.write(ps); err != nil {
 		w.rollback()
-		return fmt.Errorf("write batch of %d spans, %d logs, %d metric points: %w", spans, logs, points, err)
+		return 0, fmt.Errorf("write batch of %d spans, %d logs, %d metric points: %w", spans, logs, points, err)
 	}
 	if err := ctx.Err(); err != nil {
 		w.rollback()
-		return fmt.Errorf("write batch of %d items: %w", items, err)
+		return 0, fmt.Errorf("write batch of %d items: %w", items, err)
 	}
-	if err := w.tx.Commit(); err != nil {
-		w.forgetCaches()
-		return fmt.Errorf("commit batch of %d items: %w", items, err)
+	if err := w.commit(); err != nil {
+		return 0, fmt.Errorf("commit batch of %d items: %w", items, err)
 	}
-	s.kickCheckpointer()
-	return nil
+	return s.lastDoc, nil
 }
 
 // writeTx is one write transaction.
@@ -98,10 +118,13 @@ type writeTx struct {
 	rollups  map[rollupKey]*rollup
 	// seqs maps the trace ids of this transaction to their trace_ids.seq.
 	seqs map[telemetry.TraceID]traceRef
-	// docs are the full-text documents to insert (flushed by flushText).
-	docs []textDoc
-	// lastSeq and lastDoc are the store's counters when the transaction began (for rollback).
-	lastSeq, lastDoc int64
+	// docs are the full-text documents added (their fts_docs rows by flushText), handed to the
+	// indexer after the commit; deletedDocs the documents deleted.
+	docs        []textDoc
+	deletedDocs []int64
+	// lastSeq, lastDoc and lastSpan are the store's counters when the transaction began (for
+	// rollback).
+	lastSeq, lastDoc, lastSpan int64
 }
 
 // traceRef is a trace id's sequence number, and whether this transaction assigned it (then the
@@ -111,10 +134,11 @@ type traceRef struct {
 	isNew bool
 }
 
-// textDoc is one full-text document: distinct words indexed under a trace.
+// textDoc is one full-text document: distinct words indexed under a trace, and where they
+// come from (spans.id, or -logs.id; 0 when unknown).
 type textDoc struct {
-	id, seq int64
-	text    string
+	id, seq, src int64
+	text         string
 }
 
 // begin starts a write transaction; the caller holds s.wmu.
@@ -125,7 +149,7 @@ func (s *Store) begin(ctx context.Context) (*writeTx, error) {
 		return nil, err
 	}
 	return &writeTx{s: s, ctx: sctx, tx: tx, stmts: make(map[string]*sql.Stmt),
-		lastSeq: s.lastSeq, lastDoc: s.lastDoc}, nil
+		lastSeq: s.lastSeq, lastDoc: s.lastDoc, lastSpan: s.lastSpan}, nil
 }
 
 // rollback abandons the transaction and the cache entries it added.
@@ -269,7 +293,7 @@ func (w *writeTx) forgetCaches() {
 		delete(w.s.knownOps, k)
 	}
 	clear(w.s.cumulated) // cheap to rebuild from the stored points
-	w.s.lastSeq, w.s.lastDoc = w.lastSeq, w.lastDoc
+	w.s.lastSeq, w.s.lastDoc, w.s.lastSpan = w.lastSeq, w.lastDoc, w.lastSpan
 }
 
 // resolveTraces gives every trace id of ids its sequence number: stored ids are looked up in
@@ -413,7 +437,7 @@ type spanKey struct {
 }
 
 // spanCols is the number of values of one insert_span row.
-const spanCols = 16
+const spanCols = 17
 
 // writeSpans inserts spans, then updates the summaries of the traces and sessions they touch.
 // A span already stored, or seen earlier in this transaction, is skipped: spans of traces
@@ -449,12 +473,13 @@ func (w *writeTx) writeSpans(ps []*prepared) error {
 			if _, dup := stored[k]; dup {
 				continue // already stored: idempotent retry
 			}
-			args = appendSpanRow(args, r, seq)
+			w.s.lastSpan++
+			args = appendSpanRow(args, r, w.s.lastSpan, seq)
 			inserted++
 			if err := w.addOperation(opKey{r.service, sp.Name, sp.Kind}); err != nil {
 				return err
 			}
-			w.addText(seq, r.content)
+			w.addText(seq, w.s.lastSpan, r.content)
 			a := spanAgg(sp, r.service)
 			if d := deltas[sp.TraceID]; d != nil {
 				d.merge(a)
@@ -481,8 +506,8 @@ func (w *writeTx) writeSpans(ps []*prepared) error {
 	return w.addCounter("traces", newTraces)
 }
 
-// appendSpanRow appends the insert_span values of r.
-func appendSpanRow(args []any, r *spanRow, seq int64) []any {
+// appendSpanRow appends the insert_span values of r, stored as spans.id id.
+func appendSpanRow(args []any, r *spanRow, id, seq int64) []any {
 	sp := r.s
 	var parent any
 	if !sp.ParentSpanID.IsZero() {
@@ -497,7 +522,7 @@ func appendSpanRow(args []any, r *spanRow, seq int64) []any {
 		model = r.model
 		in, out = optInt(g.Usage.InputTokens), optInt(g.Usage.OutputTokens)
 	}
-	return append(args, seq, sp.SpanID[:], parent, sp.StartUnixNano, sp.EndUnixNano, r.service, sp.Name,
+	return append(args, id, seq, sp.SpanID[:], parent, sp.StartUnixNano, sp.EndUnixNano, r.service, sp.Name,
 		int64(sp.Kind), int64(sp.Status.Code), model, in, out, session, r.resID, r.attrs, r.data)
 }
 
@@ -585,37 +610,64 @@ func (w *writeTx) addOperation(k opKey) error {
 }
 
 // addText indexes content (already reduced to its distinct words) for full-text search under
-// the trace's seq. Documents are inserted by flushText, many per statement.
-func (w *writeTx) addText(seq int64, text string) {
+// the trace's seq; src is where the content is stored (spans.id, or -logs.id), so that the
+// indexer can read it again after a crash. Documents are inserted by flushText, many per
+// statement.
+func (w *writeTx) addText(seq, src int64, text string) {
 	if text == "" {
 		return
 	}
 	w.s.lastDoc++
-	w.docs = append(w.docs, textDoc{id: w.s.lastDoc, seq: seq, text: text})
+	w.docs = append(w.docs, textDoc{id: w.s.lastDoc, seq: seq, src: src, text: text})
 }
 
-// flushText inserts the documents added since the last flush. Text goes into fts one row per
-// statement, after every other multi-row statement of the transaction: a statement that
-// opens a savepoint (any multi-row INSERT) makes FTS5 flush its pending terms as a new
-// segment, and merging many small segments is what full-text indexing spends most on. This
-// way each transaction adds one segment, at commit.
+// flushText records which trace each document added belongs to; the words go to the indexer
+// once the transaction commits (commit).
 func (w *writeTx) flushText() error {
 	if len(w.docs) == 0 {
 		return nil
 	}
-	docs := make([]any, 0, 2*len(w.docs))
+	docs := make([]any, 0, 3*len(w.docs))
 	for _, d := range w.docs {
-		docs = append(docs, d.id, d.seq)
+		docs = append(docs, d.id, d.seq, d.src)
 	}
-	if err := w.insertRows("insert_fts_doc", 2, docs); err != nil {
+	return w.insertRows("insert_fts_doc", 3, docs)
+}
+
+// deleteDocs runs the named DELETE ... RETURNING id on fts_docs and remembers the ids, whose
+// words the indexer deletes after the commit.
+func (w *writeTx) deleteDocs(name string, args ...any) error {
+	st, err := w.stmt(name)
+	if err != nil {
 		return err
 	}
-	for _, d := range w.docs {
-		if _, err := w.exec("insert_fts", d.id, d.text); err != nil {
-			return err
-		}
+	rows, err := st.QueryContext(w.ctx, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	w.docs = w.docs[:0]
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		w.deletedDocs = append(w.deletedDocs, id)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// commit commits the transaction, then hands its full-text changes to the indexer and tells
+// the checkpointer the WAL grew.
+func (w *writeTx) commit() error {
+	if err := w.tx.Commit(); err != nil {
+		w.forgetCaches()
+		return err
+	}
+	w.s.text.push(w.docs, w.deletedDocs)
+	w.s.kickCheckpointer()
 	return nil
 }
 
@@ -810,8 +862,9 @@ func (w *writeTx) writeLogs(rows []logRow) error {
 		if !l.SpanID.IsZero() {
 			span = l.SpanID[:]
 		}
-		if _, err := w.exec("insert_log", l.TimeUnixNano, trace, span, int64(l.SeverityNumber), r.service,
-			r.resID, r.data); err != nil {
+		res, err := w.exec("insert_log", l.TimeUnixNano, trace, span, int64(l.SeverityNumber), r.service,
+			r.resID, r.data)
+		if err != nil {
 			return fmt.Errorf("log %d: %w", i, err)
 		}
 		if trace != nil && r.content != "" {
@@ -819,7 +872,11 @@ func (w *writeTx) writeLogs(rows []logRow) error {
 			if err != nil {
 				return fmt.Errorf("log %d: %w", i, err)
 			}
-			w.addText(seq, r.content)
+			id, err := res.LastInsertId()
+			if err != nil {
+				return fmt.Errorf("log %d: %w", i, err)
+			}
+			w.addText(seq, -id, r.content)
 		}
 	}
 	return w.addCounter("logs", len(rows))

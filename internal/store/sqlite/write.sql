@@ -13,22 +13,22 @@ SELECT coalesce(max(seq), 0) FROM trace_ids;
 -- name: max_doc
 SELECT coalesce(max(id), 0) FROM fts_docs;
 
+-- name: max_span
+SELECT coalesce(max(id), 0) FROM spans;
+
 -- name: select_span_ids
 SELECT span_id FROM spans WHERE seq = ? AND span_id IN (?);
 
 -- name: insert_span
-INSERT INTO spans (seq, span_id, parent_id, start_ns, end_ns, service, name, kind, status,
+INSERT INTO spans (id, seq, span_id, parent_id, start_ns, end_ns, service, name, kind, status,
   model, in_tok, out_tok, session, res_id, attrs, data)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: insert_resource
 INSERT OR IGNORE INTO resources (id, data) VALUES (?, ?);
 
 -- name: insert_fts_doc
-INSERT INTO fts_docs (id, seq) VALUES (?, ?);
-
--- name: insert_fts
-INSERT INTO fts (rowid, body) VALUES (?, ?);
+INSERT INTO fts_docs (id, seq, src) VALUES (?, ?, ?);
 
 -- name: insert_operation
 INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?);
@@ -122,16 +122,13 @@ ON CONFLICT (block) DO UPDATE SET max_start = max(max_start, excluded.max_start)
 DELETE FROM fts_pending WHERE seq IN (SELECT value FROM json_each(?1))
   AND EXISTS (SELECT 1 FROM traces t WHERE t.seq = fts_pending.seq);
 
--- name: delete_orphan_fts
--- Documents of traces without a summary whose log records are all gone (Retain).
-DELETE FROM fts WHERE rowid IN (SELECT p.doc FROM fts_pending p
-  WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.trace_id = p.trace_id)
-    AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.seq = p.seq));
-
 -- name: delete_orphan_fts_docs
+-- Documents of traces without a summary whose log records are all gone (Retain); the indexer
+-- deletes the returned ids from text.db.
 DELETE FROM fts_docs WHERE id IN (SELECT p.doc FROM fts_pending p
   WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.trace_id = p.trace_id)
-    AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.seq = p.seq));
+    AND NOT EXISTS (SELECT 1 FROM traces t WHERE t.seq = p.seq))
+RETURNING id;
 
 -- name: delete_orphan_pending
 DELETE FROM fts_pending
@@ -153,11 +150,8 @@ DELETE FROM spans WHERE seq = ?;
 -- name: delete_trace_logs
 DELETE FROM logs WHERE trace_id = ?;
 
--- name: delete_trace_fts
-DELETE FROM fts WHERE rowid IN (SELECT id FROM fts_docs WHERE seq = ?);
-
 -- name: delete_trace_fts_docs
-DELETE FROM fts_docs WHERE seq = ?;
+DELETE FROM fts_docs WHERE seq = ? RETURNING id;
 
 -- name: delete_trace
 DELETE FROM traces WHERE seq = ?;
