@@ -72,7 +72,7 @@ type textIndex struct {
 	db     *sql.DB // one connection: the only writer of text.db
 	logger *slog.Logger
 
-	mu    sync.Mutex
+	mu      sync.Mutex
 	jobs    []textJob
 	bytes   int64 // words in jobs not yet applied
 	pending int   // jobs pushed and not yet applied
