@@ -38,7 +38,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&maxValue, "max-value", "largest stored attribute or log body; longer values are cut and marked truncated")
 	fs.IntVar(&cfg.QueueItems, "queue-items", server.DefaultQueueItems, "write queue capacity in spans + logs + points; beyond it clients get 429 and retry")
 	fs.DurationVar(&cfg.RetentionAge, "retention", 0, "delete data older than this, e.g. 168h (0 keeps everything)")
-	fs.Var(&retainBytes, "retention-size", "delete the oldest data beyond this database size, e.g. 10GiB (0: unbounded)")
+	fs.Var(&retainBytes, "retention-size", "delete the oldest data beyond this size of cairn.db, e.g. 10GiB (0: unbounded; the full-text index, text.db, comes on top)")
 	fs.StringVar(&cfg.PriceFile, "prices", "", "JSON file of model prices that overrides and extends the built-in table")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "serve Go profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -16,7 +17,7 @@ const retainChunk = 500
 
 // Retain deletes data older than r.MaxAge, then, oldest first, data beyond r.MaxBytes.
 //
-// Size is the database file plus its WAL. Deleting frees pages inside the file; the file was
+// Size is cairn.db plus its WAL (not the full-text index, text.db: see mainBytes). Deleting frees pages inside the file; the file was
 // created with auto_vacuum=INCREMENTAL, so Retain then runs PRAGMA incremental_vacuum to give
 // them back and a TRUNCATE checkpoint to fold and empty the WAL, and the file really shrinks.
 func (s *Store) Retain(ctx context.Context, r store.Retention) (store.RetentionResult, error) {
@@ -31,7 +32,7 @@ func (s *Store) Retain(ctx context.Context, r store.Retention) (store.RetentionR
 	}
 	if r.MaxBytes > 0 {
 		for range 100 {
-			size := s.diskBytes()
+			size := s.mainBytes()
 			if size <= r.MaxBytes {
 				break
 			}
@@ -264,15 +265,28 @@ func (s *Store) compact(ctx context.Context) error {
 	return nil
 }
 
-// DiskBytes is the size of the store on disk: the database file plus its WAL (and the shared
-// memory index), read from the file system without touching the database, so it is cheap
-// enough for every /metrics scrape. Stats().DiskBytes is the same number.
+// DiskBytes is the size of the store on disk: both database files (cairn.db and text.db) with
+// their WALs and shared-memory indexes, read from the file system without touching the
+// databases, so it is cheap enough for every /metrics scrape. Stats().DiskBytes is the same
+// number.
 func (s *Store) DiskBytes() int64 { return s.diskBytes() }
 
-// diskBytes is the size of the database file, its WAL and its shared-memory index.
+// diskBytes is the size of both database files (cairn.db and the full-text index text.db),
+// their WALs and their shared-memory indexes.
 func (s *Store) diskBytes() int64 {
+	return filesBytes(s.path) + filesBytes(filepath.Join(filepath.Dir(s.path), "text.db"))
+}
+
+// mainBytes is the size of cairn.db, its WAL and its shared-memory index: what retention by
+// size bounds. (text.db is left out: FTS5 frees the space of deleted documents only when it
+// next merges their segments, so counting it could make retention delete far more than the
+// excess.)
+func (s *Store) mainBytes() int64 { return filesBytes(s.path) }
+
+// filesBytes is the size of a SQLite file, its WAL and its shared-memory index.
+func filesBytes(path string) int64 {
 	var n int64
-	for _, p := range []string{s.path, s.path + "-wal", s.path + "-shm"} {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		if fi, err := os.Stat(p); err == nil {
 			n += fi.Size()
 		}

@@ -188,13 +188,13 @@ func TestRetainBySize(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before := s.diskBytes()
+	before := s.mainBytes() // retention bounds cairn.db (see mainBytes)
 	limit := before / 3
 	res, err := s.Retain(ctx, store.Retention{MaxBytes: limit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := s.diskBytes()
+	after := s.mainBytes()
 	if after > limit || res.DeletedSpans == 0 {
 		t.Errorf("Retain(MaxBytes %d): %d bytes before, %d after, deleted %+v", limit, before, after, res)
 	}

@@ -204,13 +204,6 @@ func (x *textIndex) queuedBytes() int64 {
 	return x.bytes
 }
 
-// lastErr returns the last indexing failure, nil once a transaction succeeds again.
-func (x *textIndex) lastErr() error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.err
-}
-
 // close indexes what is queued, stops the indexer and closes text.db. A catch-up left
 // unfinished resumes at the next Open.
 func (x *textIndex) close() error {
