@@ -106,7 +106,7 @@ func (m *selfMetrics) watchWAL(st *sqlite.Store) {
 func (m *selfMetrics) watchTextIndex(st *sqlite.Store) {
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_text_index_queue_bytes",
-			Help: "Words stored and waiting for the full-text indexer (ingest waits past 32 MiB)."},
+			Help: "Words stored and waiting for the full-text indexer (ingest waits past 16 MiB)."},
 			func() float64 { return float64(st.TextIndex().QueuedBytes) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "cairn_text_index_lag_documents",
 			Help: "Documents stored and not yet searchable by text."},

@@ -240,15 +240,14 @@ func openDB(drv *sqlite.Driver, path, attach string, cacheMB int, readOnly bool,
 		q.Add("_pragma", "wal_autocheckpoint(0)")
 		q.Set("_txlock", "immediate")
 	}
-	return sql.OpenDB(connector{drv, "file:" + path + "?" + q.Encode(), attach, cacheMB}), nil
+	return sql.OpenDB(connector{drv, "file:" + path + "?" + q.Encode(), attach}), nil
 }
 
 // connector opens connections of one store's driver.
 type connector struct {
-	drv     *sqlite.Driver
-	dsn     string
-	attach  string
-	cacheMB int
+	drv    *sqlite.Driver
+	dsn    string
+	attach string
 }
 
 // Connect opens a connection and attaches c.attach. (A writer must not attach: BEGIN
@@ -263,7 +262,7 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, fmt.Errorf("attach %s: the SQLite driver's connection cannot execute statements", c.attach)
 	}
-	for _, stmt := range []string{"ATTACH DATABASE ? AS text", fmt.Sprintf("PRAGMA text.cache_size = -%d", c.cacheMB*1024)} {
+	for _, stmt := range []string{"ATTACH DATABASE ? AS text", fmt.Sprintf("PRAGMA text.cache_size = -%d", textCacheMB*1024)} {
 		var args []driver.NamedValue
 		if strings.HasPrefix(stmt, "ATTACH") {
 			args = []driver.NamedValue{{Ordinal: 1, Value: c.attach}}

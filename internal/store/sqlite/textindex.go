@@ -35,10 +35,14 @@ var textSQL string
 
 var textQueries = mustParseQueries(textSQL)
 
+// textCacheMB is the page cache for text.db of the indexer and of each reader, in MiB: searches
+// read a few pages of it per word, the indexer writes at the end of its B-trees.
+const textCacheMB = 4
+
 // Indexer tuning (variables for tests).
 var (
 	// textQueueBytes bounds the words waiting for the indexer.
-	textQueueBytes int64 = 32 << 20
+	textQueueBytes int64 = 16 << 20
 	// textBatchDelay is how long the indexer waits for more documents when fewer than
 	// textBatchDocs are queued: larger transactions make larger segments.
 	textBatchDelay = 100 * time.Millisecond
@@ -90,7 +94,7 @@ type textIndex struct {
 // openTextIndex opens (creating if needed) text.db in dir with the store's driver. It returns
 // the progress recorded in the file: every document up to it is indexed.
 func openTextIndex(ctx context.Context, drv *sqlite.Driver, path string, logger *slog.Logger) (*textIndex, int64, error) {
-	db, err := openDB(drv, path, "", 16, false, 10000)
+	db, err := openDB(drv, path, "", textCacheMB, false, 10000)
 	if err != nil {
 		return nil, 0, err
 	}
