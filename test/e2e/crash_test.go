@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -81,12 +82,14 @@ func startStream(t *testing.T, p *cairnProc, workers int) *streamClient {
 	return c
 }
 
-// crashTrace is a request with one trace: a root and crashSpans-1 children, 50 ms long.
+// crashTrace is a request with one trace: a root and crashSpans-1 children, 50 ms long. The
+// root is a model call whose prompt holds the word crashWord(trace id), for full-text search.
 func crashTrace(name string) (*coltracepb.ExportTraceServiceRequest, string, []string) {
 	tid, root := newTraceID(), newSpanID()
 	start := time.Now().Truncate(time.Millisecond)
 	spans := []*tracepb.Span{pbSpan(tid, root, nil, "root", start, 50*time.Millisecond)}
-	spans[0].Attributes = append(spans[0].Attributes, pbStr("request", name))
+	spans[0].Attributes = append(spans[0].Attributes, pbStr("request", name), pbStr("gen_ai.operation.name", "chat"),
+		pbStr("gen_ai.input.messages", `[{"role":"user","parts":[{"type":"text","content":"find `+crashWord(hexID(tid))+`"}]}]`))
 	ids := []string{hexID(root)}
 	for i := range crashSpans - 1 {
 		sid := newSpanID()
@@ -95,6 +98,9 @@ func crashTrace(name string) (*coltracepb.ExportTraceServiceRequest, string, []s
 	}
 	return pbTraces("crash", spans...), hexID(tid), ids
 }
+
+// crashWord is the word only the prompt of trace tid has.
+func crashWord(tid string) string { return "w" + tid }
 
 // ackedCount is the number of acknowledged requests so far.
 func (c *streamClient) ackedCount() int {
@@ -150,6 +156,16 @@ func checkAcked(t *testing.T, p *cairnProc, acked map[string][]string) {
 	}
 	if stored < len(acked) {
 		t.Errorf("%d traces stored, %d acknowledged", stored, len(acked))
+	}
+	// Full-text search finds acknowledged prompts too: the index (text.db) is written after the
+	// acknowledgement, and what a crash kept from it is indexed again at the restart.
+	tids := slices.Sorted(maps.Keys(acked))
+	for _, tid := range tids[:min(len(tids), 60)] {
+		found := func() bool {
+			pages := searchAll(t, p, "q="+crashWord(tid))
+			return len(pages) == 1 && len(pages[0]) == 1 && pages[0][0].TraceID == tid
+		}
+		waitFor(t, found, "full-text search for the prompt of acknowledged trace "+tid)
 	}
 	t.Logf("%d requests acknowledged, %d traces stored", len(acked), stored)
 }
