@@ -164,14 +164,23 @@ func TestGenAINodeOpenAI(t *testing.T) {
 		t.Errorf("GET /sessions: %s; want just %s", gnJSON(list), run.SessionID)
 	}
 
-	// Full-text search finds each turn by a word only its answer has.
+	// Full-text search finds each turn by a word only its answer has, once the indexer (which
+	// runs beside ingest) has written it: within about a second.
 	for i, turn := range run.Turns {
 		word := gnOnlyWord(turn.Answer, run.Turns[1-i].Answer, run.Turns[0].User, run.Turns[1].User)
 		if word == "" {
 			t.Errorf("turn %d: no word of the answer %q is unique to it", i, turn.Answer)
 			continue
 		}
-		ids := gnSearch(t, srv, "q="+url.QueryEscape(word))
+		var ids []string
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ids = gnSearch(t, srv, "q="+url.QueryEscape(word))
+			if len(ids) > 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		if len(ids) != 1 || ids[0] != turn.TraceID {
 			t.Errorf("GET /traces?q=%s: %v; want just turn %d's trace %s", word, ids, i, turn.TraceID)
 		}

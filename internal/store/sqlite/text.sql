@@ -12,6 +12,9 @@ CREATE TABLE IF NOT EXISTS text_progress (
   indexed INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO text_progress (one, indexed) VALUES (1, 0);
+-- Merge 8 segments of a level at a time instead of 4: each document is rewritten at fewer
+-- levels as the index grows (measured: less indexer CPU), for a few more segments per search.
+INSERT INTO fts (fts, rank) VALUES ('automerge', 8);
 
 -- name: text_indexed
 SELECT indexed FROM text_progress;
