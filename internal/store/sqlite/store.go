@@ -181,7 +181,16 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	text, indexed, err := openTextIndex(ctx, drv, textPath, opts.Logger)
+	var owner int64
+	if _, err := s.w.ExecContext(ctx, q("ensure_text_owner")); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("text index owner id in %s: %w", path, err)
+	}
+	if err := s.w.QueryRowContext(ctx, q("text_owner")).Scan(&owner); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("text index owner id in %s: %w", path, err)
+	}
+	text, indexed, err := openTextIndex(ctx, drv, textPath, owner, opts.Logger)
 	if err != nil {
 		s.Close()
 		return nil, err

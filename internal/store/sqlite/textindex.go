@@ -95,19 +95,45 @@ type textIndex struct {
 	done                chan struct{}
 }
 
-// openTextIndex opens (creating if needed) text.db in dir with the store's driver. It returns
-// the progress recorded in the file: every document up to it is indexed.
-func openTextIndex(ctx context.Context, drv *sqlite.Driver, path string, logger *slog.Logger) (*textIndex, int64, error) {
-	db, err := openDB(drv, path, "", textCacheMB, false, 10000)
+// openTextIndex opens (creating if needed) the text.db at path for the cairn.db whose
+// text_owner is owner, with the store's driver. It returns the progress recorded in the file:
+// every document up to it is indexed. A text.db of another cairn.db is deleted and rebuilt.
+func openTextIndex(ctx context.Context, drv *sqlite.Driver, path string, owner int64, logger *slog.Logger) (*textIndex, int64, error) {
+	x, indexed, found, err := openTextFile(ctx, drv, path, owner)
 	if err != nil {
 		return nil, 0, err
+	}
+	if found == owner {
+		x.logger = logger
+		return x, indexed, nil
+	}
+	logger.Warn("the full-text index belongs to another cairn.db (restored from a backup?); rebuilding it", "path", path)
+	if err := x.db.Close(); err != nil {
+		return nil, 0, fmt.Errorf("close %s: %w", path, err)
+	}
+	if err := removeDB(path); err != nil {
+		return nil, 0, err
+	}
+	if x, indexed, _, err = openTextFile(ctx, drv, path, owner); err != nil {
+		return nil, 0, err
+	}
+	x.logger = logger
+	return x, indexed, nil
+}
+
+// openTextFile opens text.db at path, claiming it for owner if it is new; it returns the
+// progress and the owner recorded in the file.
+func openTextFile(ctx context.Context, drv *sqlite.Driver, path string, owner int64) (*textIndex, int64, int64, error) {
+	db, err := openDB(drv, path, "", textCacheMB, false, 10000)
+	if err != nil {
+		return nil, 0, 0, err
 	}
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	// The indexer's transactions are off the ingest path: let SQLite checkpoint in them.
-	var indexed int64
+	var indexed, found int64
 	err = func() error {
 		if _, err := db.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 1000"); err != nil {
 			return err
@@ -115,14 +141,22 @@ func openTextIndex(ctx context.Context, drv *sqlite.Driver, path string, logger 
 		if _, err := db.ExecContext(ctx, textQueries["text_schema"]); err != nil {
 			return err
 		}
-		return db.QueryRowContext(ctx, textQueries["text_indexed"]).Scan(&indexed)
+		if err := db.QueryRowContext(ctx, textQueries["text_indexed"]).Scan(&indexed, &found); err != nil {
+			return err
+		}
+		if found == 0 {
+			found = owner
+			_, err := db.ExecContext(ctx, textQueries["text_set_owner"], owner)
+			return err
+		}
+		return nil
 	}()
 	if err != nil {
 		db.Close()
-		return nil, 0, fmt.Errorf("open full-text index %s (delete it to rebuild it from cairn.db): %w", path, err)
+		return nil, 0, 0, fmt.Errorf("open full-text index %s (delete it to rebuild it from cairn.db): %w", path, err)
 	}
-	return &textIndex{path: path, db: db, logger: logger, changed: make(chan struct{}),
-		kick: make(chan struct{}, 1), done: make(chan struct{})}, indexed, nil
+	return &textIndex{path: path, db: db, changed: make(chan struct{}),
+		kick: make(chan struct{}, 1), done: make(chan struct{})}, indexed, found, nil
 }
 
 // start runs the indexer until close. Documents indexed up to indexed, the store's documents up

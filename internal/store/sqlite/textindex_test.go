@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -89,8 +90,8 @@ func TestTextIndexCatchUp(t *testing.T) {
 			if !strings.Contains(logs.String(), "indexing stored content") || !strings.Contains(logs.String(), "full-text index complete") {
 				t.Errorf("catch-up not logged:\n%s", logs.String())
 			}
-			var indexed int64
-			if err := s.text.db.QueryRow(textQueries["text_indexed"]).Scan(&indexed); err != nil || indexed != lastDoc {
+			var indexed, owner int64
+			if err := s.text.db.QueryRow(textQueries["text_indexed"]).Scan(&indexed, &owner); err != nil || indexed != lastDoc {
 				t.Errorf("recorded progress %d (%v), want %d", indexed, err, lastDoc)
 			}
 		})
@@ -225,5 +226,60 @@ func TestUpgradeFromVersion4(t *testing.T) {
 	var inMain int
 	if err := s.w.QueryRow("SELECT count(*) FROM sqlite_schema WHERE name = 'fts'").Scan(&inMain); err != nil || inMain != 0 {
 		t.Errorf("fts still in cairn.db after upgrade (%d, %v)", inMain, err)
+	}
+}
+
+// TestTextIndexOfAnotherStore checks that a text.db left from another cairn.db (a backup of
+// cairn.db restored without its text.db) is rebuilt rather than trusted: its document ids
+// would name other content.
+func TestTextIndexOfAnotherStore(t *testing.T) {
+	ctx := context.Background()
+	dirA, dirB := t.TempDir(), t.TempDir()
+	write := func(dir, word string) {
+		s, err := Open(ctx, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		start := time.Now().UnixNano()
+		var spans []*telemetry.Span
+		for i := range 50 {
+			spans = append(spans, &telemetry.Span{TraceID: telemetry.TraceID{5, byte(i)}, SpanID: telemetry.SpanID{1},
+				Name: "chat", StartUnixNano: start, EndUnixNano: start + 1e6,
+				Generation: &telemetry.Generation{Operation: "chat", InputMessages: []telemetry.Message{{Role: "user",
+					Parts: []telemetry.Part{{Type: "text", Content: word}}}}}})
+		}
+		if err := s.Write(ctx, &telemetry.Batch{Spans: spans}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(dirA, "aardvark")
+	write(dirB, "bandicoot")
+	// dirB's cairn.db with dirA's text.db.
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(filepath.Join(dirB, "text.db"+suffix))
+		if b, err := os.ReadFile(filepath.Join(dirA, "text.db"+suffix)); err == nil {
+			if err := os.WriteFile(filepath.Join(dirB, "text.db"+suffix), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var logs bytes.Buffer
+	s, err := Open(ctx, dirB, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for word, want := range map[string]int{"aardvark": 0, "bandicoot": 50} {
+		p, err := s.SearchTraces(ctx, store.TraceQuery{Text: word, Limit: 100})
+		if err != nil || len(p.Traces) != want {
+			t.Errorf("%s: %d traces (%v), want %d", word, len(p.Traces), err, want)
+		}
+	}
+	if !strings.Contains(logs.String(), "belongs to another cairn.db") {
+		t.Errorf("rebuild not logged:\n%s", logs.String())
 	}
 }

@@ -13,6 +13,14 @@ SELECT coalesce(max(seq), 0) FROM trace_ids;
 -- name: max_doc
 SELECT coalesce(max(id), 0) FROM fts_docs;
 
+-- name: ensure_text_owner
+-- A random id of this cairn.db that its text.db records (textindex.go): a text.db left from
+-- another cairn.db (a restored backup) is rebuilt, not trusted.
+INSERT OR IGNORE INTO counters (name, value) VALUES ('text_owner', (random() & 9223372036854775807) | 1);
+
+-- name: text_owner
+SELECT value FROM counters WHERE name = 'text_owner';
+
 -- name: max_span
 SELECT coalesce(max(id), 0) FROM spans;
 
