@@ -72,12 +72,11 @@ func TestTextIndexCatchUp(t *testing.T) {
 	f := func(name string, damage func()) {
 		t.Run(name, func(t *testing.T) {
 			damage()
-			var logs bytes.Buffer
+			var logs lockedBuffer
 			s, err := Open(ctx, dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
 			if err := s.WaitIndexed(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -87,12 +86,15 @@ func TestTextIndexCatchUp(t *testing.T) {
 						textSearches[i], strings.Count(got, " ")+1, strings.Count(want[i], " ")+1, firstByteDiff(got, want[i]))
 				}
 			}
-			if !strings.Contains(logs.String(), "indexing stored content") || !strings.Contains(logs.String(), "full-text index complete") {
-				t.Errorf("catch-up not logged:\n%s", logs.String())
-			}
 			var indexed, owner int64
 			if err := s.text.db.QueryRow(textQueries["text_indexed"]).Scan(&indexed, &owner); err != nil || indexed != lastDoc {
 				t.Errorf("recorded progress %d (%v), want %d", indexed, err, lastDoc)
+			}
+			if err := s.Close(); err != nil { // the indexer has logged all it will
+				t.Fatal(err)
+			}
+			if !strings.Contains(logs.String(), "indexing stored content") || !strings.Contains(logs.String(), "full-text index complete") {
+				t.Errorf("catch-up not logged:\n%s", logs.String())
 			}
 		})
 	}
@@ -264,7 +266,7 @@ func TestTextIndexOfAnotherStore(t *testing.T) {
 			}
 		}
 	}
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	s, err := Open(ctx, dirB, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -282,4 +284,22 @@ func TestTextIndexOfAnotherStore(t *testing.T) {
 	if !strings.Contains(logs.String(), "belongs to another cairn.db") {
 		t.Errorf("rebuild not logged:\n%s", logs.String())
 	}
+}
+
+// lockedBuffer is a log sink the indexer goroutine may write while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
