@@ -4,5 +4,5 @@ package loadgen
 
 import "time"
 
-// selfCPU is unknown on this platform.
-func selfCPU() time.Duration { return 0 }
+// ProcessCPU is unknown on this platform.
+func ProcessCPU() time.Duration { return 0 }

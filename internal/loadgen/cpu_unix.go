@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// selfCPU returns the CPU time (user + system) this process has used.
-func selfCPU() time.Duration {
+// ProcessCPU returns the CPU time (user + system) this process has used (0 where unknown).
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

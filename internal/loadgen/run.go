@@ -260,7 +260,7 @@ func ingest(ctx context.Context, cfg Config, api *apiClient, gen *Generator, pro
 		wireSize atomic.Int64
 		wg       sync.WaitGroup
 	)
-	cpu0 := selfCPU()
+	cpu0 := ProcessCPU()
 	load0 := loadAverage()
 	start := time.Now()
 	walMax, stopWAL := sampleWAL(ctx, api)
@@ -307,7 +307,7 @@ func ingest(ctx context.Context, cfg Config, api *apiClient, gen *Generator, pro
 	}
 	wg.Wait()
 	end := time.Now()
-	cpu1 := selfCPU()
+	cpu1 := ProcessCPU()
 	load1 := loadAverage()
 	stopProgress()
 	if err := context.Cause(ctx); err != nil {

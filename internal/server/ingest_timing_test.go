@@ -88,7 +88,7 @@ func benchmarkIngest(b *testing.B, genaiOn bool) {
 	var n atomic.Uint64
 	end := time.Now()
 	b.ResetTimer() // the generator's templates and the store's creation are not ingest
-	cpu := processCPU()
+	cpu := loadgen.ProcessCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		var body []byte
 		for pb.Next() {
@@ -109,7 +109,7 @@ func benchmarkIngest(b *testing.B, genaiOn bool) {
 	b.ReportMetric(float64(b.N*spans)/b.Elapsed().Seconds(), "spans/s")
 	// CPU per request (every goroutine of the process, the full-text indexer's included): on a
 	// machine whose cores are all busy, this, not the wall time, decides the rate.
-	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+	b.ReportMetric(float64(loadgen.ProcessCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // BenchmarkIngestBreeze measures Application Insights envelopes ingested per second in process:

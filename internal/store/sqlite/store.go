@@ -28,7 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
+
 	"sync"
 	"sync/atomic"
 	"time"
@@ -271,15 +271,13 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, fmt.Errorf("attach %s: the SQLite driver's connection cannot execute statements", c.attach)
 	}
-	for _, stmt := range []string{"ATTACH DATABASE ? AS text", fmt.Sprintf("PRAGMA text.cache_size = -%d", textCacheMB*1024)} {
-		var args []driver.NamedValue
-		if strings.HasPrefix(stmt, "ATTACH") {
-			args = []driver.NamedValue{{Ordinal: 1, Value: c.attach}}
-		}
-		if _, err := ex.ExecContext(ctx, stmt, args); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("attach %s: %w", c.attach, err)
-		}
+	_, err = ex.ExecContext(ctx, "ATTACH DATABASE ? AS text", []driver.NamedValue{{Ordinal: 1, Value: c.attach}})
+	if err == nil {
+		_, err = ex.ExecContext(ctx, fmt.Sprintf("PRAGMA text.cache_size = -%d", textCacheMB*1024), nil)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("attach %s: %w", c.attach, err)
 	}
 	return conn, nil
 }

@@ -75,7 +75,6 @@ type docRangeFunc func(ctx context.Context, from, to int64, limit int) ([][3]int
 
 // textIndex owns text.db and the indexer goroutine.
 type textIndex struct {
-	path   string
 	db     *sql.DB // one connection: the only writer of text.db
 	logger *slog.Logger
 
@@ -85,14 +84,14 @@ type textIndex struct {
 	pending int   // jobs pushed and not yet applied
 	waiters int   // callers of waitIndexed: while there are any, the indexer does not linger
 	// Progress. Documents up to floor were committed before Open: the catch-up indexes those
-	// above cursor again. Live documents (pushed by the writer) start at floor+1; live is the
-	// highest applied.
-	floor, cursor, live int64
-	err                 error         // the last failure, until a transaction succeeds
-	changed             chan struct{} // closed and replaced when progress or bytes change
-	kick                chan struct{} // wakes the indexer
-	stop                context.CancelFunc
-	done                chan struct{}
+	// above cursor again. Live documents (pushed by the writer) start at floor+1; pushed is the
+	// highest pushed, live the highest applied.
+	floor, cursor, live, pushed int64
+	err                         error         // the last failure, until a transaction succeeds
+	changed                     chan struct{} // closed and replaced when progress or bytes change
+	kick                        chan struct{} // wakes the indexer
+	stop                        context.CancelFunc
+	done                        chan struct{}
 }
 
 // openTextIndex opens (creating if needed) the text.db at path for the cairn.db whose
@@ -155,14 +154,14 @@ func openTextFile(ctx context.Context, drv *sqlite.Driver, path string, owner in
 		db.Close()
 		return nil, 0, 0, fmt.Errorf("open full-text index %s (delete it to rebuild it from cairn.db): %w", path, err)
 	}
-	return &textIndex{path: path, db: db, changed: make(chan struct{}),
+	return &textIndex{db: db, changed: make(chan struct{}),
 		kick: make(chan struct{}, 1), done: make(chan struct{})}, indexed, found, nil
 }
 
 // start runs the indexer until close. Documents indexed up to indexed, the store's documents up
 // to lastDoc: the catch-up indexes those in between again.
 func (x *textIndex) start(indexed, lastDoc int64, words docWordsFunc, docs docRangeFunc) {
-	x.cursor, x.floor, x.live = indexed, lastDoc, lastDoc
+	x.cursor, x.floor, x.live, x.pushed = indexed, lastDoc, lastDoc, lastDoc
 	ctx, cancel := context.WithCancel(context.Background())
 	x.stop = cancel
 	go x.run(ctx, words, docs)
@@ -193,6 +192,9 @@ func (x *textIndex) push(docs []textDoc, deletes []int64) {
 		j.bytes += int64(len(d.text))
 	}
 	x.mu.Lock()
+	if len(docs) > 0 {
+		x.pushed = docs[len(docs)-1].id // ids ascend
+	}
 	x.jobs = append(x.jobs, j)
 	x.bytes += j.bytes
 	x.pending++
@@ -434,7 +436,13 @@ func (x *textIndex) apply(jobs []textJob, catchUp *catchUpChunk) error {
 func (x *textIndex) catchUp(ctx context.Context, words docWordsFunc, docRange docRangeFunc) {
 	rows, err := docRange(ctx, x.cursor, x.floor, textCatchUpDocs)
 	if err != nil {
-		x.logger.Error("full-text catch-up: list documents", "err", err)
+		x.logger.Error("full-text catch-up: list documents; retrying", "err", err)
+		t := time.NewTimer(textRetryDelay) // as applyRetrying: not a tight loop on a failing read
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
 		return
 	}
 	chunk := &catchUpChunk{to: x.floor}
@@ -477,11 +485,18 @@ type TextIndexStats struct {
 
 // TextIndex reports the full-text indexer's backlog.
 func (s *Store) TextIndex() TextIndexStats {
-	s.wmu.Lock()
-	lastDoc := s.lastDoc
-	s.wmu.Unlock()
 	x := s.text
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return TextIndexStats{QueuedBytes: x.bytes, LagDocuments: max(0, lastDoc-x.indexedUpTo()), Failing: x.err != nil}
+	return TextIndexStats{QueuedBytes: x.bytes, LagDocuments: max(0, x.pushed-x.indexedUpTo()), Failing: x.err != nil}
+}
+
+// WaitIndexed returns once every document committed so far is in the full-text index (the
+// write pipeline's WritePrepared does not wait for it).
+func (s *Store) WaitIndexed(ctx context.Context) error {
+	x := s.text
+	x.mu.Lock()
+	pushed := x.pushed // every committed document was pushed
+	x.mu.Unlock()
+	return x.waitIndexed(ctx, pushed)
 }

@@ -39,15 +39,6 @@ func (s *Store) Write(ctx context.Context, b *telemetry.Batch) error {
 	return s.text.waitIndexed(ctx, lastDoc)
 }
 
-// WaitIndexed returns once every document committed so far is in the full-text index (the
-// write pipeline's WritePrepared does not wait for it).
-func (s *Store) WaitIndexed(ctx context.Context) error {
-	s.wmu.Lock()
-	lastDoc := s.lastDoc
-	s.wmu.Unlock()
-	return s.text.waitIndexed(ctx, lastDoc)
-}
-
 // WritePrepared commits batches made ready by Prepare in one transaction, or nothing: the
 // write pipeline's group commit. Spans already stored, or repeated among the batches, are
 // ignored and not counted again.
